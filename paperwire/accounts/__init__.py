@@ -1,0 +1,1 @@
+"""User accounts: the users table here; sign-up, sessions and tokens in the web layer's services."""

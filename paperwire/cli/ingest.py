@@ -1,0 +1,91 @@
+"""``paperwire ingest SOURCE PATH_OR_URL...``"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from paperwire.cli import AppContext, pass_app
+from paperwire.db.migrate import upgrade
+from paperwire.ingest.inputs import InputError
+from paperwire.ingest.runner import run_ingest
+from paperwire.ingest.sources import SOURCES
+from paperwire.papers.record import RecordError
+
+SHOWN_ERRORS = 20
+
+
+@click.command()
+@click.argument("source", type=click.Choice(list(SOURCES)))
+@click.argument("targets", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@click.option("--batch-size", type=click.IntRange(1), help="Records per transaction [env PAPERWIRE_BATCH_SIZE; 2000].")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_app
+def ingest(app: AppContext, source: str, targets: tuple[str, ...], batch_size: int | None, as_json: bool, quiet: bool) -> None:
+    """Store papers from SOURCE: files (.gz too), directories of them, or URLs.
+
+    \b
+    arxiv-snapshot  the arXiv metadata snapshot (JSON Lines)
+    arxiv-oai       arXiv OAI-PMH (arXivRaw / arXiv formats), incremental
+    arxiv-api       the arXiv API (Atom), by id list or query
+    hf-daily        Hugging Face /api/daily_papers responses (files or URLs)
+    arxiv-daily     daily arXiv listings, one YYYY-MM-DD.jsonl[.gz] per day
+    jsonl, csv      paperwire's generic format (docs/formats.md)
+
+    Bad records are reported (where, id, field, reason) and skipped; the rest are stored.
+    Re-running is safe: ingestion is idempotent, and an interrupted run resumes.
+    """
+    if batch_size:
+        app.settings.batch_size = batch_size
+    upgrade(app.engine)
+    err = Console(stderr=True, highlight=False)
+    shown = 0
+
+    def report(error: RecordError) -> None:
+        nonlocal shown
+        shown += 1
+        if shown <= SHOWN_ERRORS:
+            err.print(f"[yellow]skipped[/] {error}", markup=True, soft_wrap=True)
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn(f"ingest {source}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("ingest", total=None)
+        try:
+            summary = run_ingest(
+                app.engine,
+                source,
+                list(targets),
+                app.settings,
+                on_error=report,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+        except InputError as exc:
+            raise click.ClickException(str(exc)) from None
+    if shown > SHOWN_ERRORS:
+        err.print(f"... and {shown - SHOWN_ERRORS} more skipped records (all stored in the run's errors)")
+    result = summary.as_dict()
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"{source}: read {result['read']}, new papers {result['papers_new']}, updated {result['papers_updated']}, "
+        f"unchanged {result['papers_unchanged']}, daily entries new {result['daily_new']} / updated "
+        f"{result['daily_updated']}, skipped {result['errors']}" + (" (resumed)" if result["resumed"] else "")
+    )
+
+
+COMMANDS = [ingest]

@@ -1,0 +1,78 @@
+"""Commands about the store itself: init, stats, daily, load-sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from paperwire.cli import AppContext, pass_app
+from paperwire.db.migrate import upgrade
+from paperwire.db.session import make_sessionmaker
+from paperwire.db.stats import store_stats
+from paperwire.feed.daily import daily_list, latest_day
+from paperwire.ingest.runner import run_ingest
+from paperwire.sample import SAMPLE_SOURCES
+
+
+@click.command()
+@pass_app
+def init(app: AppContext) -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    upgrade(app.engine)
+    click.echo(f"Database ready: {app.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def stats(app: AppContext, as_json: bool) -> None:
+    """Count papers, daily-list entries, authors and ingestion runs."""
+    numbers = store_stats(app.engine)
+    if as_json:
+        click.echo(json.dumps(numbers))
+        return
+    for key, value in numbers.items():
+        click.echo(f"{key:>14}: {value}")
+
+
+@click.command()
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="List day (default: the latest).")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+@pass_app
+def daily(app: AppContext, day: dt.datetime | None, limit: int, as_json: bool) -> None:
+    """Print a day's community list, most upvoted first."""
+    with make_sessionmaker(app.engine)() as session:
+        when = day.date() if day else latest_day(session)
+        if when is None:
+            raise click.ClickException("no daily lists stored yet; run `paperwire ingest hf-daily PATH` first")
+        listed = daily_list(session, when, limit)
+    if as_json:
+        for item in listed:
+            p = item.paper
+            click.echo(json.dumps({"id": p.arxiv_id, "title": p.title, "upvotes": item.entry.upvotes, "day": when.isoformat()}))
+        return
+    table = Table(title=f"Daily papers, {when:%A %d %B %Y}")
+    table.add_column("▲", justify="right")
+    table.add_column("arXiv")
+    table.add_column("Title")
+    for item in listed:
+        table.add_row(str(item.entry.upvotes), item.paper.arxiv_id, item.paper.title)
+    Console().print(table)
+
+
+@click.command("load-sample")
+@pass_app
+def load_sample(app: AppContext) -> None:
+    """Load the bundled real sample (four weeks of daily lists, about 600 papers). Safe to re-run."""
+    upgrade(app.engine)
+    for source, targets in SAMPLE_SOURCES:
+        summary = run_ingest(app.engine, source, targets, app.settings)
+        click.echo(f"{source}: {summary.counts.papers_new} new papers, {summary.counts.daily_new} new daily entries")
+
+
+COMMANDS = [init, stats, daily, load_sample]

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, engine/session setup and Alembic migrations."""

@@ -1,0 +1,11 @@
+"""Alembic environment: the engine is handed in by ``paperwire.db.migrate``, never read from a file."""
+
+from __future__ import annotations
+
+from alembic import context
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,1 @@
+"""The community's daily lists: days, weeks, months, votes and trending."""

@@ -1,0 +1,1 @@
+"""Turn source files and feeds into stored papers: one module per source, plus the runner."""

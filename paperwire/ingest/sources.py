@@ -1,0 +1,19 @@
+"""The registry of sources the CLI's ``ingest SOURCE`` accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from paperwire.config import Settings
+from paperwire.ingest import arxiv_daily, generic, hf_daily, snapshot
+from paperwire.ingest.inputs import Cursor, Item
+
+SourceReader = Callable[[list[str], Settings, Cursor | None], Iterator[Item]]
+
+SOURCES: dict[str, SourceReader] = {
+    "arxiv-snapshot": snapshot.read,
+    "arxiv-daily": arxiv_daily.read,
+    "hf-daily": hf_daily.read,
+    "jsonl": generic.read_jsonl,
+    "csv": generic.read_csv,
+}

@@ -1,0 +1,221 @@
+"""Write a batch of Records in one transaction: upsert papers, authors and daily-list entries.
+
+Merging rules (they make ingestion idempotent and order-insensitive):
+- a record's non-empty fields replace stored ones, empty ones never erase what is stored;
+- a record of an older version than the stored one only fills fields that are still empty;
+- a paper is updated (and gets a new ``change_seq``) only when the merged values differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from paperwire.db.models import Author, DailyEntry, Paper, PaperAuthor
+from paperwire.papers.record import PAPER_FIELDS, Record
+
+PAPERS: Table = Paper.__table__  # type: ignore[assignment]
+AUTHORS: Table = Author.__table__  # type: ignore[assignment]
+PAPER_AUTHORS: Table = PaperAuthor.__table__  # type: ignore[assignment]
+DAILY: Table = DailyEntry.__table__  # type: ignore[assignment]
+CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
+
+
+@dataclass
+class BatchCounts:
+    papers_new: int = 0
+    papers_updated: int = 0
+    papers_unchanged: int = 0
+    daily_new: int = 0
+    daily_updated: int = 0
+
+    def add(self, other: BatchCounts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _is_older(new: Record, old: dict[str, Any]) -> bool:
+    if new.version is not None and old["version"] is not None:
+        return bool(new.version < old["version"])
+    return bool(new.updated and old["updated"] and new.updated < old["updated"])
+
+
+def merge(old: dict[str, Any], new: Record) -> dict[str, Any]:
+    """The stored values after taking ``new`` into account (see module docstring)."""
+    older = _is_older(new, old)
+    merged = {}
+    for name in PAPER_FIELDS:
+        value = getattr(new, name)
+        if _empty(value) or (older and not _empty(old[name])):
+            merged[name] = old[name]
+        else:
+            merged[name] = value
+    if old["published"] and new.published and new.published > old["published"]:
+        merged["published"] = old["published"]  # first publication never moves later
+    if not older and new.code_urls and old["code_urls"]:
+        merged["code_urls"] = list(dict.fromkeys([*new.code_urls, *old["code_urls"]]))
+    return merged
+
+
+def _collapse(records: Iterable[Record]) -> tuple[dict[str, Record], list[Record]]:
+    """Fold repeated ids within a batch into one record, keeping every daily listing."""
+    by_id: dict[str, Record] = {}
+    listings: list[Record] = []
+    for rec in records:
+        if rec.listing is not None:
+            listings.append(rec)
+        prev = by_id.get(rec.arxiv_id)
+        if prev is None:
+            by_id[rec.arxiv_id] = rec
+            continue
+        as_old = {name: getattr(prev, name) for name in PAPER_FIELDS}
+        merged = merge(as_old, rec)
+        by_id[rec.arxiv_id] = Record(arxiv_id=rec.arxiv_id, **merged)
+    return by_id, listings
+
+
+def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], key: list[str]) -> None:
+    if not rows:
+        return
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
+    else:
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
+    conn.execute(stmt, rows)
+
+
+def _write_authors(conn: Connection, papers: dict[int, list[str]], replace: bool) -> None:
+    if not papers:
+        return
+    names = sorted({name for names in papers.values() for name in names})
+    _insert_ignore(conn, AUTHORS, [{"name": n} for n in names], ["name"])
+    ids: dict[str, int] = {}
+    for chunk in _chunks(names):
+        ids.update(conn.execute(select(AUTHORS.c.name, AUTHORS.c.id).where(AUTHORS.c.name.in_(chunk))).all())  # type: ignore[arg-type]
+    if replace:
+        for chunk in _chunks(list(papers)):
+            conn.execute(delete(PAPER_AUTHORS).where(PAPER_AUTHORS.c.paper_id.in_(chunk)))
+    rows = [
+        {"paper_id": pid, "position": pos, "author_id": ids[name]}
+        for pid, names in papers.items()
+        for pos, name in enumerate(dict.fromkeys(names))
+    ]
+    if rows:
+        conn.execute(insert(PAPER_AUTHORS), rows)
+
+
+def write_batch(conn: Connection, records: Sequence[Record], source: str) -> BatchCounts:
+    """Store ``records``; the caller owns the transaction (one per batch)."""
+    counts = BatchCounts()
+    by_id, listings = _collapse(records)
+    if not by_id:
+        return counts
+    seq = (conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0) + 1
+    cols = [PAPERS.c[name] for name in ("id", "arxiv_id", *PAPER_FIELDS)]
+    existing: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(list(by_id)):
+        for row in conn.execute(select(*cols).where(PAPERS.c.arxiv_id.in_(chunk))).mappings():
+            existing[row["arxiv_id"]] = dict(row)
+
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    moved_authors: dict[int, list[str]] = {}
+    for arxiv_id, rec in by_id.items():
+        old = existing.get(arxiv_id)
+        if old is None:
+            new_rows.append(
+                {
+                    "arxiv_id": arxiv_id,
+                    **rec.paper_values(),
+                    "abs_url": rec.abs_url,
+                    "pdf_url": rec.pdf_url,
+                    "source": source,
+                    "change_seq": seq,
+                }
+            )
+            continue
+        merged = merge(old, rec)
+        if any(merged[k] != old[k] for k in PAPER_FIELDS):
+            changed.append({"b_id": old["id"], **merged, "change_seq": seq})
+            if merged["authors"] != old["authors"]:
+                moved_authors[old["id"]] = merged["authors"]
+        else:
+            counts.papers_unchanged += 1
+
+    if new_rows:
+        conn.execute(insert(PAPERS), new_rows)
+        counts.papers_new = len(new_rows)
+        new_ids = [r["arxiv_id"] for r in new_rows]
+        for chunk in _chunks(new_ids):
+            for pid, aid in conn.execute(select(PAPERS.c.id, PAPERS.c.arxiv_id).where(PAPERS.c.arxiv_id.in_(chunk))):
+                existing[aid] = {"id": pid, "authors": None}
+        _write_authors(conn, {existing[r["arxiv_id"]]["id"]: r["authors"] for r in new_rows}, replace=False)
+    if changed:
+        values = {name: bindparam(name) for name in (*PAPER_FIELDS, "change_seq")}
+        conn.execute(update(PAPERS).where(PAPERS.c.id == bindparam("b_id")).values(values), changed)
+        counts.papers_updated = len(changed)
+        _write_authors(conn, moved_authors, replace=True)
+
+    if listings:
+        _write_listings(conn, listings, {aid: row["id"] for aid, row in existing.items()}, source, counts)
+    return counts
+
+
+def _write_listings(
+    conn: Connection, listings: list[Record], paper_ids: dict[str, int], source: str, counts: BatchCounts
+) -> None:
+    wanted: dict[tuple[int, Any], dict[str, Any]] = {}
+    for rec in listings:
+        assert rec.listing is not None
+        key = (paper_ids[rec.arxiv_id], rec.listing.day)
+        wanted[key] = {
+            "paper_id": key[0],
+            "day": key[1],
+            "upvotes": rec.listing.upvotes,
+            "submitter": rec.listing.submitter,
+            "num_comments": rec.listing.num_comments,
+        }
+    have: dict[tuple[int, Any], tuple[int, int, str | None, int]] = {}
+    keys = list(wanted)
+    for chunk in _chunks(keys, 400):
+        rows = conn.execute(
+            select(DAILY.c.paper_id, DAILY.c.day, DAILY.c.id, DAILY.c.upvotes, DAILY.c.submitter, DAILY.c.num_comments).where(
+                tuple_(DAILY.c.paper_id, DAILY.c.day).in_(chunk)
+            )
+        )
+        for paper_id, day, *rest in rows:
+            have[(paper_id, day)] = tuple(rest)  # type: ignore[assignment]
+    fresh = [{**row, "source": source} for key, row in wanted.items() if key not in have]
+    if fresh:
+        conn.execute(insert(DAILY), fresh)
+        counts.daily_new += len(fresh)
+    stale = [
+        {"b_id": have[key][0], "upvotes": row["upvotes"], "submitter": row["submitter"], "num_comments": row["num_comments"]}
+        for key, row in wanted.items()
+        if key in have and have[key][1:] != (row["upvotes"], row["submitter"], row["num_comments"])
+    ]
+    if stale:
+        conn.execute(
+            update(DAILY)
+            .where(DAILY.c.id == bindparam("b_id"))
+            .values(upvotes=bindparam("upvotes"), submitter=bindparam("submitter"), num_comments=bindparam("num_comments")),
+            stale,
+        )
+        counts.daily_updated += len(stale)
