@@ -6,6 +6,8 @@ Errors the user can act on are raised as ``click.ClickException`` and printed as
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -64,9 +66,19 @@ def main() -> None:
     cli(prog_name="paperwire")
 
 
-from paperwire.cli import ingest as _ingest  # noqa: E402
-from paperwire.cli import store as _store  # noqa: E402
+@cli.group("eval")
+def evaluate() -> None:
+    """Measure search and recommendation quality on real collections."""
 
-for _module in (_store, _ingest):
-    for _command in _module.COMMANDS:
-        cli.add_command(_command)
+
+def _register() -> None:
+    """Each module of this package adds its ``COMMANDS`` (and ``EVAL_COMMANDS`` under `eval`)."""
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", []):
+            cli.add_command(command)
+        for command in getattr(module, "EVAL_COMMANDS", []):
+            evaluate.add_command(command)
+
+
+_register()
