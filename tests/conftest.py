@@ -26,7 +26,9 @@ POSTGRES_ADMIN_URL = os.environ.get("PAPERWIRE_TEST_POSTGRES_URL")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if POSTGRES_ADMIN_URL or not os.environ.get("CI"):
         return
-    raise pytest.UsageError("CI=true but PAPERWIRE_TEST_POSTGRES_URL is not set: PostgreSQL tests would be skipped")
+    raise pytest.UsageError(
+        "CI=true but PAPERWIRE_TEST_POSTGRES_URL is not set: PostgreSQL tests would be skipped"
+    )
 
 
 @pytest.fixture

@@ -49,8 +49,17 @@ class Group(click.Group):
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--db", "database_url", metavar="URL", help="Store URL [env PAPERWIRE_DATABASE_URL; default: SQLite in the data directory].")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Data directory [env PAPERWIRE_DATA_DIR; default ./data].")
+@click.option(
+    "--db",
+    "database_url",
+    metavar="URL",
+    help="Store URL [env PAPERWIRE_DATABASE_URL; default: SQLite in the data directory].",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Data directory [env PAPERWIRE_DATA_DIR; default ./data].",
+)
 @click.version_option(__version__, prog_name="paperwire")
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None) -> None:

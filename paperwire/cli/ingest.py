@@ -6,7 +6,14 @@ import json
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
@@ -21,11 +28,15 @@ SHOWN_ERRORS = 20
 @click.command()
 @click.argument("source", type=click.Choice(list(SOURCES)))
 @click.argument("targets", nargs=-1, required=True, metavar="PATH_OR_URL...")
-@click.option("--batch-size", type=click.IntRange(1), help="Records per transaction [env PAPERWIRE_BATCH_SIZE; 2000].")
+@click.option(
+    "--batch-size", type=click.IntRange(1), help="Records per transaction [env PAPERWIRE_BATCH_SIZE; 2000]."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @pass_app
-def ingest(app: AppContext, source: str, targets: tuple[str, ...], batch_size: int | None, as_json: bool, quiet: bool) -> None:
+def ingest(
+    app: AppContext, source: str, targets: tuple[str, ...], batch_size: int | None, as_json: bool, quiet: bool
+) -> None:
     """Store papers from SOURCE: files (.gz too), directories of them, or URLs.
 
     \b

@@ -49,12 +49,23 @@ def daily(app: AppContext, day: dt.datetime | None, limit: int, as_json: bool) -
     with make_sessionmaker(app.engine)() as session:
         when = day.date() if day else latest_day(session)
         if when is None:
-            raise click.ClickException("no daily lists stored yet; run `paperwire ingest hf-daily PATH` first")
+            raise click.ClickException(
+                "no daily lists stored yet; run `paperwire ingest hf-daily PATH` first"
+            )
         listed = daily_list(session, when, limit)
     if as_json:
         for item in listed:
             p = item.paper
-            click.echo(json.dumps({"id": p.arxiv_id, "title": p.title, "upvotes": item.entry.upvotes, "day": when.isoformat()}))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": p.arxiv_id,
+                        "title": p.title,
+                        "upvotes": item.entry.upvotes,
+                        "day": when.isoformat(),
+                    }
+                )
+            )
         return
     table = Table(title=f"Daily papers, {when:%A %d %B %Y}")
     table.add_column("▲", justify="right")
@@ -72,7 +83,9 @@ def load_sample(app: AppContext) -> None:
     upgrade(app.engine)
     for source, targets in SAMPLE_SOURCES:
         summary = run_ingest(app.engine, source, targets, app.settings)
-        click.echo(f"{source}: {summary.counts.papers_new} new papers, {summary.counts.daily_new} new daily entries")
+        click.echo(
+            f"{source}: {summary.counts.papers_new} new papers, {summary.counts.daily_new} new daily entries"
+        )
 
 
 COMMANDS = [init, stats, daily, load_sample]

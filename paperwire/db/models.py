@@ -79,7 +79,10 @@ class DailyEntry(Base):
     """A paper on a day's community list (Hugging Face's Daily Papers, or submitted here)."""
 
     __tablename__ = "daily_entries"
-    __table_args__ = (UniqueConstraint("paper_id", "day"), Index("ix_daily_entries_day_upvotes", "day", "upvotes"))
+    __table_args__ = (
+        UniqueConstraint("paper_id", "day"),
+        Index("ix_daily_entries_day_upvotes", "day", "upvotes"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))

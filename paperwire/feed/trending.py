@@ -34,7 +34,7 @@ class TrendingPaper:
 
 
 def trend_score(upvotes: int, age_hours: float, settings: TrendingSettings) -> float:
-    return upvotes / (max(age_hours, 0.0) + settings.offset_hours) ** settings.gravity
+    return float(upvotes / (max(age_hours, 0.0) + settings.offset_hours) ** settings.gravity)
 
 
 def trending(
@@ -55,7 +55,9 @@ def trending(
         .group_by(DailyEntry.paper_id)
         .subquery()
     )
-    rows = session.execute(select(Paper, latest.c.day, latest.c.upvotes).join(latest, latest.c.paper_id == Paper.id)).all()
+    rows = session.execute(
+        select(Paper, latest.c.day, latest.c.upvotes).join(latest, latest.c.paper_id == Paper.id)
+    ).all()
     naive_now = now.replace(tzinfo=None)
     scored = [
         TrendingPaper(
@@ -63,7 +65,9 @@ def trending(
             upvotes=int(upvotes),
             day=day,
             score=trend_score(
-                int(upvotes), (naive_now - dt.datetime.combine(day, dt.time())).total_seconds() / 3600, settings
+                int(upvotes),
+                (naive_now - dt.datetime.combine(day, dt.time())).total_seconds() / 3600,
+                settings,
             ),
         )
         for paper, day, upvotes in rows

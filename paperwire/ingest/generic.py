@@ -74,7 +74,9 @@ def from_mapping(obj: dict[str, Any], where: str) -> Record:
         raise fail("upvotes", "must not be negative")
     listing = None
     if values["list_day"]:
-        listing = DailyListing(day=values["list_day"], upvotes=upvotes, submitter=obj.get("submitter") or None)
+        listing = DailyListing(
+            day=values["list_day"], upvotes=upvotes, submitter=obj.get("submitter") or None
+        )
     code = obj.get("code_url")
     return build_record(
         where,
@@ -116,10 +118,13 @@ def read_csv(targets: list[str], settings: Settings, resume: Cursor | None) -> I
             reader = csv.DictReader(handle)
             missing = {"id", "title"} - set(reader.fieldnames or [])
             if missing:
-                yield RecordError(f"{path}:1", f"header lacks column(s) {', '.join(sorted(missing))}"), {
-                    "file": str(path),
-                    "line": 1,
-                }
+                yield (
+                    RecordError(f"{path}:1", f"header lacks column(s) {', '.join(sorted(missing))}"),
+                    {
+                        "file": str(path),
+                        "line": 1,
+                    },
+                )
                 continue
             for row in reader:
                 line = reader.line_num

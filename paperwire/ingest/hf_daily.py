@@ -12,6 +12,7 @@ The list day is the ``date`` the response was for (the file name or wrapper), el
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -82,13 +83,13 @@ def parse_item(raw: Any, where: str, day: dt.date | None) -> Record:
     )
 
 
-def parse_document(data: Any, where: str, day: dt.date | None, start: int = 0) -> Iterator[tuple[Record | RecordError, int]]:
+def parse_document(
+    data: Any, where: str, day: dt.date | None, start: int = 0
+) -> Iterator[tuple[Record | RecordError, int]]:
     """Items of one response, each with its index (the resume unit)."""
     if isinstance(data, dict) and isinstance(data.get("data"), list):
-        try:
+        with contextlib.suppress(ValueError):
             day = parse_day(data.get("date")) or day
-        except ValueError:
-            pass
         data = data["data"]
     if not isinstance(data, list):
         yield RecordError(where, "expected a JSON array of daily-paper items"), 0

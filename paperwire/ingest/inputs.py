@@ -45,7 +45,7 @@ def skip_to(files: list[Path], resume: Cursor | None) -> tuple[list[Path], int]:
     if resume["file"] not in names:
         return files, 0
     index = names.index(resume["file"])
-    return files[index:], int(resume.get("line", resume.get("item", 0)))
+    return files[index:], int(resume.get("line") or resume.get("item") or 0)
 
 
 def read_lines(

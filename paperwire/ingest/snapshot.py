@@ -20,7 +20,10 @@ from paperwire.papers.text import split_authors
 def _authors(obj: dict[str, Any]) -> list[str]:
     parsed = obj.get("authors_parsed")
     if isinstance(parsed, list) and parsed and all(isinstance(p, list) for p in parsed):
-        return [" ".join(part for part in (p[1] if len(p) > 1 else "", p[0], *p[2:]) if part).strip() for p in parsed]
+        return [
+            " ".join(part for part in (p[1] if len(p) > 1 else "", p[0], *p[2:]) if part).strip()
+            for p in parsed
+        ]
     raw = obj.get("authors")
     return split_authors(raw) if isinstance(raw, str) else raw  # type: ignore[return-value]
 

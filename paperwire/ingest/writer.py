@@ -164,11 +164,13 @@ def write_batch(conn: Connection, records: Sequence[Record], source: str) -> Bat
         counts.papers_new = len(new_rows)
         new_ids = [r["arxiv_id"] for r in new_rows]
         for chunk in _chunks(new_ids):
-            for pid, aid in conn.execute(select(PAPERS.c.id, PAPERS.c.arxiv_id).where(PAPERS.c.arxiv_id.in_(chunk))):
+            for pid, aid in conn.execute(
+                select(PAPERS.c.id, PAPERS.c.arxiv_id).where(PAPERS.c.arxiv_id.in_(chunk))
+            ):
                 existing[aid] = {"id": pid, "authors": None}
         _write_authors(conn, {existing[r["arxiv_id"]]["id"]: r["authors"] for r in new_rows}, replace=False)
     if changed:
-        values = {name: bindparam(name) for name in (*PAPER_FIELDS, "change_seq")}
+        values: dict[str, Any] = {name: bindparam(name) for name in (*PAPER_FIELDS, "change_seq")}
         conn.execute(update(PAPERS).where(PAPERS.c.id == bindparam("b_id")).values(values), changed)
         counts.papers_updated = len(changed)
         _write_authors(conn, moved_authors, replace=True)
@@ -196,9 +198,14 @@ def _write_listings(
     keys = list(wanted)
     for chunk in _chunks(keys, 400):
         rows = conn.execute(
-            select(DAILY.c.paper_id, DAILY.c.day, DAILY.c.id, DAILY.c.upvotes, DAILY.c.submitter, DAILY.c.num_comments).where(
-                tuple_(DAILY.c.paper_id, DAILY.c.day).in_(chunk)
-            )
+            select(
+                DAILY.c.paper_id,
+                DAILY.c.day,
+                DAILY.c.id,
+                DAILY.c.upvotes,
+                DAILY.c.submitter,
+                DAILY.c.num_comments,
+            ).where(tuple_(DAILY.c.paper_id, DAILY.c.day).in_(chunk))
         )
         for paper_id, day, *rest in rows:
             have[(paper_id, day)] = tuple(rest)  # type: ignore[assignment]
@@ -207,7 +214,12 @@ def _write_listings(
         conn.execute(insert(DAILY), fresh)
         counts.daily_new += len(fresh)
     stale = [
-        {"b_id": have[key][0], "upvotes": row["upvotes"], "submitter": row["submitter"], "num_comments": row["num_comments"]}
+        {
+            "b_id": have[key][0],
+            "upvotes": row["upvotes"],
+            "submitter": row["submitter"],
+            "num_comments": row["num_comments"],
+        }
         for key, row in wanted.items()
         if key in have and have[key][1:] != (row["upvotes"], row["submitter"], row["num_comments"])
     ]
@@ -215,7 +227,11 @@ def _write_listings(
         conn.execute(
             update(DAILY)
             .where(DAILY.c.id == bindparam("b_id"))
-            .values(upvotes=bindparam("upvotes"), submitter=bindparam("submitter"), num_comments=bindparam("num_comments")),
+            .values(
+                upvotes=bindparam("upvotes"),
+                submitter=bindparam("submitter"),
+                num_comments=bindparam("num_comments"),
+            ),
             stale,
         )
         counts.daily_updated += len(stale)

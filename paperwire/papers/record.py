@@ -127,7 +127,9 @@ def build_record(
     if not isinstance(title, str) or not clean_text(title):
         raise RecordError(where, "missing title", field="title", record_id=base_id)
     if abstract is not None and not isinstance(abstract, str):
-        raise RecordError(where, f"expected text, got {type(abstract).__name__}", field="abstract", record_id=base_id)
+        raise RecordError(
+            where, f"expected text, got {type(abstract).__name__}", field="abstract", record_id=base_id
+        )
     if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
         raise RecordError(where, "expected a list of names", field="authors", record_id=base_id)
     if comments in ("None", ""):

@@ -43,7 +43,9 @@ LETTERS = {
     r"\L": "Ł",
     r"\i": "ı",
 }
-LETTER = re.compile(r"\{?(" + "|".join(re.escape(k) for k in sorted(LETTERS, key=len, reverse=True)) + r")\b\}?")
+LETTER = re.compile(
+    r"\{?(" + "|".join(re.escape(k) for k in sorted(LETTERS, key=len, reverse=True)) + r")\b\}?"
+)
 STYLE = re.compile(r"\\(?:emph|textit|textbf|textsc|texttt|textrm|textsf|underline|mbox|text)\s*\{([^{}]*)\}")
 OLD_STYLE = re.compile(r"\{\\(?:em|it|bf|sc|tt|rm|sf)\s+([^{}]*)\}")
 ESCAPES = {r"\&": "&", r"\%": "%", r"\_": "_", r"\#": "#", r"\$": "$", r"\{": "{", r"\}": "}"}

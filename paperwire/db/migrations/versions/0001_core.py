@@ -126,5 +126,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("harvest_state", "ingest_runs", "daily_entries", "paper_authors", "authors", "papers", "users"):
+    for table in (
+        "harvest_state",
+        "ingest_runs",
+        "daily_entries",
+        "paper_authors",
+        "authors",
+        "papers",
+        "users",
+    ):
         op.drop_table(table)

@@ -1,0 +1,1 @@
+"""Outgoing email over SMTP, shared by account emails and digests."""

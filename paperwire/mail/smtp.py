@@ -1,0 +1,116 @@
+"""Send one message through the configured SMTP server and classify failures.
+
+A failure is *temporary* (retry later: 4xx replies, connection problems) or *permanent* (5xx: the
+address or message is refused); callers decide about retries, this module only tells which.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class MailError(Exception):
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryMailError(MailError):
+    pass
+
+
+class PermanentMailError(MailError):
+    pass
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    starttls: bool = False
+    timeout: float = 30.0
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        """``smtp://user:pass@host:port``, ``smtps://...`` (implicit TLS), ``?starttls=true``."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError(f"SMTP URL must start with smtp:// or smtps://, got {url!r}")
+        if not parts.hostname:
+            raise ValueError(f"SMTP URL has no host: {url!r}")
+        query = parse_qs(parts.query)
+        tls = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if tls else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=tls,
+            starttls=query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes"),
+            timeout=float(query.get("timeout", ["30"])[0]),
+        )
+
+
+def connect(config: SmtpConfig) -> smtplib.SMTP:
+    """An open, authenticated connection; reuse it for a batch and ``quit()`` it after."""
+    try:
+        if config.tls:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=config.timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+            if config.starttls:
+                client.starttls(context=ssl.create_default_context())
+        if config.username:
+            client.login(config.username, config.password or "")
+    except smtplib.SMTPResponseException as exc:
+        raise _classify(exc.smtp_code, _text(exc.smtp_error)) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise TemporaryMailError(f"cannot reach SMTP server {config.host}:{config.port}: {exc}") from exc
+    return client
+
+
+def _classify(code: int, text: str) -> MailError:
+    if 400 <= code < 500:
+        return TemporaryMailError(f"SMTP {code}: {text}", code)
+    return PermanentMailError(f"SMTP {code}: {text}", code)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def send_with(client: smtplib.SMTP, message: EmailMessage) -> None:
+    """Send on an open connection, raising Temporary/PermanentMailError."""
+    try:
+        refused = client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reply = next(iter(exc.recipients.values()))
+        raise _classify(code, _text(reply)) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise _classify(exc.smtp_code, _text(exc.smtp_error)) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise TemporaryMailError(f"SMTP connection failed: {exc}") from exc
+    if refused:
+        code, reply = next(iter(refused.values()))
+        raise _classify(code, _text(reply))
+
+
+def send(config: SmtpConfig, message: EmailMessage) -> None:
+    """Send one message on its own connection (account emails); digests reuse connections."""
+    client = connect(config)
+    try:
+        send_with(client, message)
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
