@@ -6,8 +6,10 @@ Flags on the CLI override these; every field is documented in README's configura
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +30,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; default: a SQLite file `paperwire.db` in the data directory.",
     )
     batch_size: int = Field(default=2000, ge=1, description="Records written per ingest transaction.")
+    ingest_workers: int = Field(
+        default_factory=lambda: 1 if (os.cpu_count() or 1) > 1 else 0,
+        ge=0,
+        description="Processes that parse line-based sources while the main one writes (0: parse inline).",
+    )
     oai_url: str = Field(default="https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
     arxiv_api_url: str = Field(
         default="https://export.arxiv.org/api/query", description="arXiv API endpoint."
@@ -40,6 +47,14 @@ class Settings(BaseSettings):
     )
     http_timeout: float = Field(
         default=60.0, gt=0, description="Seconds before an HTTP request to a source fails."
+    )
+    http_retries: int = Field(
+        default=5,
+        ge=0,
+        description="Retries of a failed request to a source (connection error, 5xx, 429) before giving up.",
+    )
+    arxiv_api_page_size: int = Field(
+        default=100, ge=1, le=2000, description="Entries per arXiv API request (max_results)."
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public URL of the web app, used in emails and feeds."
@@ -54,6 +69,129 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(
         default="paperwire <paperwire@localhost>", description="From address of every email."
+    )
+    trending_gravity: float = Field(
+        default=1.5,
+        gt=0,
+        description="Trending: how fast votes lose weight with age (score = votes / (hours + offset) ** gravity).",
+    )
+    trending_offset_hours: float = Field(
+        default=2.0,
+        ge=0,
+        description="Trending: hours added to a paper's age so brand-new papers do not dominate.",
+    )
+    trending_window_days: int = Field(
+        default=7, ge=1, le=365, description="Trending: only papers listed in this many past days compete."
+    )
+    signin_limit_per_ip: int = Field(
+        default=30, ge=1, description="Sign-in attempts allowed per IP address per 15 minutes."
+    )
+    signin_limit_per_account: int = Field(
+        default=10,
+        ge=1,
+        description="Sign-in attempts allowed per account per 15 minutes (a success resets it).",
+    )
+    signup_limit_per_ip: int = Field(
+        default=10, ge=1, description="Sign-ups allowed per IP address per hour."
+    )
+    web_cache_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        le=3600,
+        description="How long anonymous visitors may see a cached list page (0: never cache).",
+    )
+    web_db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="Database connections per web worker, plus as many again in overflow.",
+    )
+    trust_proxy_headers: bool = Field(
+        default=False,
+        description="Take the client IP (for rate limits) from X-Forwarded-For; enable only behind your own proxy.",
+    )
+    digest_max_papers: int = Field(default=20, ge=1, description="Most papers in one email digest.")
+    digest_trending_papers: int = Field(
+        default=10,
+        ge=0,
+        description="Most trending papers in one digest (the rest: searches, authors, categories).",
+    )
+    digest_hard_fail_limit: int = Field(
+        default=3,
+        ge=1,
+        description="Permanent (5xx) failures in a row after which a digest address is paused.",
+    )
+    digest_max_attempts: int = Field(
+        default=6,
+        ge=1,
+        description="Tries per digest email before a temporary SMTP failure counts as failed.",
+    )
+    digest_retry_base_seconds: float = Field(
+        default=60.0, ge=0, description="First retry delay after a temporary SMTP failure; doubles each try."
+    )
+    digest_lease_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long a digest sender owns the emails it claimed; a crashed sender's emails are retried after it.",
+    )
+    digest_send_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="UTC hour from which the built-in schedule sends the day's digests.",
+    )
+    digest_weekly_weekday: int = Field(
+        default=1, ge=1, le=7, description="ISO weekday (1 = Monday) on which weekly digests are sent."
+    )
+    digest_confirm_max_age_hours: int = Field(
+        default=72, ge=1, description="How long a subscription confirmation link stays valid."
+    )
+    digest_link_max_age_days: int = Field(
+        default=90,
+        ge=1,
+        description="How long unsubscribe and manage-preferences links in emails stay valid.",
+    )
+    digest_smtp_connections: int = Field(
+        default=4, ge=1, le=64, description="SMTP connections a digest sender uses at once (one thread each)."
+    )
+    digest_schedule: bool = Field(
+        default=False, description="Let `paperwire serve` send due digests itself (instead of cron)."
+    )
+    embed_precision: Literal["int8", "fp32"] = Field(
+        default="int8",
+        description="CPU embedding model: per-channel int8 ONNX (about 2x faster, cosine 0.99 to fp32) or fp32 ONNX.",
+    )
+    embed_threads: int = Field(
+        default=0, ge=0, description="Threads for CPU embedding (ONNX Runtime); 0 uses every core."
+    )
+
+    search_hybrid_weight: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Hybrid search: weight of BM25 (divided by the query's best) against the cosine (1 - weight); tuned on SciFact train.",
+    )
+    search_candidates: int = Field(
+        default=100,
+        ge=10,
+        le=2000,
+        description="Hybrid search: candidates taken from each of keyword and semantic search.",
+    )
+    index_batch_size: int = Field(
+        default=512,
+        ge=1,
+        description="Papers per indexing batch; progress is saved after each, so an interrupted index resumes.",
+    )
+    recommend_days: int = Field(
+        default=14,
+        ge=1,
+        description="Recommendations come from papers published this many days before the newest one.",
+    )
+    recommend_pool: int = Field(
+        default=5000,
+        ge=50,
+        le=30000,
+        description="At most this many of the newest papers are ranked for recommendations.",
     )
 
     def secret(self) -> str:

@@ -34,6 +34,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A new, empty PostgreSQL database for this test."""
+    yield from _temporary_postgres_database()
+
+
+def _temporary_postgres_database() -> Iterator[str]:
     if not POSTGRES_ADMIN_URL:
         pytest.skip("PAPERWIRE_TEST_POSTGRES_URL is not set (bash .ci/run sets it)")
     name = f"pw_test_{uuid.uuid4().hex[:12]}"
@@ -84,3 +88,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is not present")
     return SHARED_DATA
+
+
+@pytest.fixture
+def postgres_or_sqlite_twin(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second, empty store on the same backend as ``database_url`` (for comparing two runs)."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'twin.db'}"
+    return str(request.getfixturevalue("postgres_url_twin"))
+
+
+@pytest.fixture
+def postgres_url_twin() -> Iterator[str]:
+    yield from _temporary_postgres_database()

@@ -26,7 +26,7 @@ SHOWN_ERRORS = 20
 
 
 @click.command()
-@click.argument("source", type=click.Choice(list(SOURCES)))
+@click.argument("source", type=click.Choice(list(SOURCES)), metavar="SOURCE")
 @click.argument("targets", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option(
     "--batch-size", type=click.IntRange(1), help="Records per transaction [env PAPERWIRE_BATCH_SIZE; 2000]."
@@ -40,10 +40,12 @@ def ingest(
     """Store papers from SOURCE: files (.gz too), directories of them, or URLs.
 
     \b
-    arxiv-snapshot  the arXiv metadata snapshot (JSON Lines)
-    arxiv-oai       arXiv OAI-PMH (arXivRaw / arXiv formats), incremental
-    arxiv-api       the arXiv API (Atom), by id list or query
-    hf-daily        Hugging Face /api/daily_papers responses (files or URLs)
+    arxiv-snapshot  the arXiv metadata snapshot (JSON Lines): FILE[.gz]
+    arxiv-oai       arXiv OAI-PMH, incremental from the last harvest:
+                    URL|default[?metadataPrefix=arXivRaw|arXiv&set=cs&from=YYYY-MM-DD&until=...]
+    arxiv-api       the arXiv API (Atom): id:2401.01234,2401.05678  or  'query:cat:cs.CL AND ti:llm'
+    hf-daily        Hugging Face /api/daily_papers: saved FILES/DIRS, a URL
+                    (...?date=YYYY-MM-DD[..YYYY-MM-DD]), or date:FROM..TO
     arxiv-daily     daily arXiv listings, one YYYY-MM-DD.jsonl[.gz] per day
     jsonl, csv      paperwire's generic format (docs/formats.md)
 

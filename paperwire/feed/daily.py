@@ -30,3 +30,25 @@ def daily_list(session: Session, day: dt.date, limit: int | None = None) -> list
         .limit(limit)
     )
     return [ListedPaper(paper, entry) for paper, entry in session.execute(stmt).all()]
+
+
+def adjacent_days(session: Session, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The nearest earlier and later days that have a list (lists skip weekends and holidays)."""
+    visible = DailyEntry.hidden.is_(False)
+    before = session.execute(select(func.max(DailyEntry.day)).where(DailyEntry.day < day, visible)).scalar()
+    after = session.execute(select(func.min(DailyEntry.day)).where(DailyEntry.day > day, visible)).scalar()
+    return before, after
+
+
+def paper_with_entry(session: Session, arxiv_id: str) -> tuple[Paper, DailyEntry | None] | None:
+    """A paper and its latest visible daily entry (None when it was never listed)."""
+    paper = session.execute(select(Paper).where(Paper.arxiv_id == arxiv_id)).scalar_one_or_none()
+    if paper is None:
+        return None
+    entry = session.execute(
+        select(DailyEntry)
+        .where(DailyEntry.paper_id == paper.id, DailyEntry.hidden.is_(False))
+        .order_by(DailyEntry.day.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return paper, entry

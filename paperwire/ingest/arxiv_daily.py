@@ -8,6 +8,7 @@ the same or previous month), since the same id recurs later as a cross-list or r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
 NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}")
 
 
+@functools.lru_cache(maxsize=64)
 def listing_day(path: str) -> dt.date | None:
     match = DAY.search(Path(path).name)
     return dt.date.fromisoformat(match.group(1)) if match else None
@@ -59,4 +61,4 @@ def parse_line(line: str, where: str) -> Record:
 
 
 def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    return read_lines(targets, resume, parse_line)
+    return read_lines(targets, resume, parse_line, settings.ingest_workers)

@@ -108,7 +108,7 @@ def parse_json_line(line: str, where: str) -> Record:
 
 
 def read_jsonl(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    return read_lines(targets, resume, parse_json_line)
+    return read_lines(targets, resume, parse_json_line, settings.ingest_workers)
 
 
 def read_csv(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:

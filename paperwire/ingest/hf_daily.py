@@ -5,8 +5,17 @@ Quirks of the real responses, all handled here:
 - one day is wrapped as ``{status, date, count, data}``;
 - ``upvotes`` sits on ``paper``, ``numComments`` on the outer item;
 - fields appear over time (``ai_summary``, ``ai_keywords``, ``githubRepo``, ``githubStars``).
-The list day is the ``date`` the response was for (the file name or wrapper), else the paper's
-``submittedOnDailyAt``.
+The list day is the ``date`` the response was for (the file name, the URL's ``date`` or the
+wrapper), else the paper's ``submittedOnDailyAt``.
+
+Targets are saved files (``.gz`` too), directories of them, or fetched days::
+
+    paperwire ingest hf-daily 'https://huggingface.co/api/daily_papers?date=2024-05-27'
+    paperwire ingest hf-daily 'https://huggingface.co/api/daily_papers?date=2024-05-27..2024-06-02'
+    paperwire ingest hf-daily date:2024-05-27..2024-06-02     (settings.hf_api_url + /api/daily_papers)
+
+A ``FROM..TO`` range (inclusive) is one request per day, one per ``settings.request_interval``
+seconds; the resume cursor names the URL or file and the item within it.
 """
 
 from __future__ import annotations
@@ -15,12 +24,15 @@ import ast
 import contextlib
 import datetime as dt
 import json
+import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from paperwire.config import Settings
 from paperwire.ingest.arxiv_daily import listing_day
-from paperwire.ingest.inputs import Cursor, Item, expand, open_text, skip_to
+from paperwire.ingest.http import PoliteClient
+from paperwire.ingest.inputs import Cursor, InputError, Item, expand, open_text
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import DailyListing, Record, RecordError, build_record
 
@@ -104,14 +116,70 @@ def parse_document(
         yield item, index + 1
 
 
+MAX_DAYS = 3660  # one request per day: a range longer than ten years is a typo
+
+
+def _days(spec: str, target: str) -> list[dt.date]:
+    """``YYYY-MM-DD`` or ``FROM..TO`` (inclusive) as the list of days it names."""
+    first, _, last = spec.partition("..")
+    try:
+        start = dt.date.fromisoformat(first.strip())
+        end = dt.date.fromisoformat(last.strip()) if last else start
+    except ValueError:
+        raise InputError(f"{target}: expected a date YYYY-MM-DD or a range FROM..TO, not {spec!r}") from None
+    if end < start or (end - start).days >= MAX_DAYS:
+        raise InputError(f"{target}: the range must run forward and span at most {MAX_DAYS} days")
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _day_urls(target: str, settings: Settings) -> list[tuple[str, dt.date | None]]:
+    """The URL to fetch for each day a URL or ``date:`` target names."""
+    if target.startswith("date:"):
+        url = settings.hf_api_url.rstrip("/") + "/api/daily_papers"
+        return [(f"{url}?date={day}", day) for day in _days(target.removeprefix("date:"), target)]
+    parts = urllib.parse.urlsplit(target)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    spec = dict(query).get("date")
+    if not spec:
+        return [(target, None)]
+    rest = [(k, v) for k, v in query if k != "date"]
+    return [
+        (parts._replace(query=urllib.parse.urlencode([*rest, ("date", str(day))])).geturl(), day)
+        for day in _days(spec, target)
+    ]
+
+
+def _units(targets: list[str], settings: Settings) -> list[tuple[str, Path | None, dt.date | None]]:
+    """Every file and URL to read, in order, each as (name, path or None for a URL, list day)."""
+    units: list[tuple[str, Path | None, dt.date | None]] = []
+    for target in targets:
+        if target.startswith(("http://", "https://", "date:")):
+            units.extend((url, None, day) for url, day in _day_urls(target, settings))
+        else:
+            units.extend((str(path), path, listing_day(str(path))) for path in expand([target]))
+    return units
+
+
+def _load(name: str, path: Path | None, client: PoliteClient) -> Any:
+    """The parsed JSON of a file or URL; ValueError (JSON or encoding) if it is not JSON."""
+    if path is None:
+        return client.get(name).json()
+    with open_text(path) as handle:
+        return json.load(handle)
+
+
 def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    files, skip = skip_to(expand(targets), resume)
-    for i, path in enumerate(files):
-        with open_text(path) as handle:
+    units = _units(targets, settings)
+    names = [name for name, _, _ in units]
+    first, skip = 0, 0
+    if resume and resume.get("file") in names:
+        first, skip = names.index(resume["file"]), int(resume.get("item") or 0)
+    with PoliteClient.from_settings(settings) as client:
+        for i, (name, path, day) in enumerate(units[first:]):
             try:
-                data = json.load(handle)
+                data = _load(name, path, client)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield RecordError(str(path), f"invalid JSON: {exc}"), {"file": str(path), "item": 0}
+                yield RecordError(name, f"invalid JSON: {exc}"), {"file": name, "item": 0}
                 continue
-        for item, index in parse_document(data, str(path), listing_day(str(path)), skip if i == 0 else 0):
-            yield item, {"file": str(path), "item": index}
+            for item, index in parse_document(data, name, day, skip if i == 0 else 0):
+                yield item, {"file": name, "item": index}

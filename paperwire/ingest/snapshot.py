@@ -62,4 +62,4 @@ def parse_line(line: str, where: str) -> Record:
 
 
 def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    return read_lines(targets, resume, parse_line)
+    return read_lines(targets, resume, parse_line, settings.ingest_workers)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from paperwire.config import Settings
-from paperwire.ingest import arxiv_daily, generic, hf_daily, snapshot
+from paperwire.ingest import arxiv_api, arxiv_daily, generic, hf_daily, oai, snapshot
 from paperwire.ingest.inputs import Cursor, Item
 
 SourceReader = Callable[[list[str], Settings, Cursor | None], Iterator[Item]]
 
 SOURCES: dict[str, SourceReader] = {
     "arxiv-snapshot": snapshot.read,
+    "arxiv-oai": oai.read,
+    "arxiv-api": arxiv_api.read,
     "arxiv-daily": arxiv_daily.read,
     "hf-daily": hf_daily.read,
     "jsonl": generic.read_jsonl,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
+# Starts at the host (scheme and www. are implied): a leading optional group would make the regex
+# engine try every position of a long abstract.
 CODE = re.compile(
-    r"(?:https?://)?(?:www\.)?"
     r"(github\.com|gitlab\.com|huggingface\.co)/"
     r"((?:datasets/|spaces/)?[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)",
     re.IGNORECASE,
 )
 PROJECT = re.compile(r"(?:https?://)?([A-Za-z0-9-]+\.github\.io(?:/[A-Za-z0-9_.~/-]*)?)", re.IGNORECASE)
+HOSTS = ("github.com", "gitlab.com", "huggingface.co")
 NOT_REPOS = {"github.com": {"features", "about", "orgs", "sponsors", "topics", "marketplace"}}
 
 
@@ -23,7 +25,11 @@ def code_links(*texts: str | None) -> list[str]:
     """Canonical https URLs of repositories (GitHub, GitLab, Hugging Face), first mention first."""
     found: list[str] = []
     for text in texts:
+        # The cheap substring test skips the regex for the nine in ten abstracts that link nothing.
         if not text:
+            continue
+        low = text.lower()
+        if not any(host in low for host in HOSTS):
             continue
         for host, path in CODE.findall(text.replace("\\_", "_")):
             host = host.lower()
@@ -38,7 +44,7 @@ def code_links(*texts: str | None) -> list[str]:
 
 def project_page(*texts: str | None) -> str | None:
     for text in texts:
-        if text:
+        if text and ".github.io" in text.lower():
             match = PROJECT.search(text)
             if match:
                 return "https://" + _clean(match.group(1)).rstrip("/")

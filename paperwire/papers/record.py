@@ -91,6 +91,9 @@ class RecordError(Exception):
             parts.append(f"field {field!r}")
         super().__init__(f"{': '.join(parts)}: {reason}")
 
+    def __reduce__(self) -> tuple[type[RecordError], tuple[str, str, str | None, str | None]]:
+        return (RecordError, (self.where, self.reason, self.field, self.record_id))
+
     def as_dict(self) -> dict[str, str | None]:
         return {"where": self.where, "id": self.record_id, "field": self.field, "reason": self.reason}
 

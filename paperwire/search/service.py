@@ -1,0 +1,256 @@
+"""The search API the CLI, the web app and the library use: keyword, semantic and hybrid search,
+similar papers, and index maintenance.
+
+Search answers from the indexes alone (they store arXiv ids and the text snippets are made from), so a
+query never touches the database. Hybrid is the default; when the model or the vectors are missing,
+hybrid and semantic answer from keyword search and say so in ``SearchResults.mode``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from paperwire.config import Settings
+from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
+from paperwire.search import indexer
+from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
+from paperwire.search.hybrid import fuse
+from paperwire.search.keyword import KeywordIndex
+from paperwire.search.query import ParsedQuery, parse_query
+from paperwire.search.vectors import VectorIndex
+
+MODES = ("hybrid", "keyword", "semantic")
+MAX_LIMIT = 1000
+FILTER_DEPTHS = (4, 16, 64)  # how much deeper semantic search looks when filters drop its candidates
+
+
+class PaperNotFound(LookupError):
+    """No indexed paper has the given arXiv id."""
+
+
+@dataclass
+class SearchHit:
+    paper_id: int
+    arxiv_id: str
+    score: float
+    highlights: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResults:
+    hits: list[SearchHit]
+    total: int
+    mode: str
+    query: str
+    took_ms: float
+
+
+class SearchService:
+    """Opens the indexes lazily (constructing one is cheap) and reopens the vectors after a re-index."""
+
+    def __init__(self, settings: Settings, engine: Engine, *, embedder: Embedder | None = None) -> None:
+        """``embedder`` overrides the configured model (evaluation shares one across scratch stores)."""
+        self.settings = settings
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._vectors: VectorIndex | None = None
+        self._vectors_stamp: float | None = None
+        self._embedder: Embedder | None = embedder
+        self._model_error: str | None = None
+
+    # -- what the indexes are made of ---------------------------------------------------------------
+
+    @cached_property
+    def keyword(self) -> KeywordIndex:
+        return KeywordIndex(indexer.keyword_dir(self.settings))
+
+    def embedder(self) -> Embedder | None:
+        if self._embedder is None and self._model_error is None:
+            try:
+                self._embedder = load_embedder(self.settings)
+            except ModelUnavailable as exc:
+                self._model_error = str(exc)
+        return self._embedder
+
+    def vectors(self) -> VectorIndex | None:
+        """The vector index as last saved, reopened when ``paperwire index`` has changed it since."""
+        manifest = indexer.vector_dir(self.settings) / "index.json"
+        try:
+            stamp = manifest.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            if self._vectors is None or stamp != self._vectors_stamp:
+                embedder = self.embedder()
+                if embedder is None:
+                    return None
+                self._vectors = VectorIndex.open(indexer.vector_dir(self.settings), embedder.dim)
+                self._vectors_stamp = stamp
+            return self._vectors if len(self._vectors) else None
+
+    # -- searching -----------------------------------------------------------------------------------
+
+    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> SearchResults:
+        """Raises ``QueryError`` (a ValueError, one line) for a filter with an unusable value."""
+        started = time.perf_counter()
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}: choose one of {', '.join(MODES)}")
+        if not 1 <= limit <= MAX_LIMIT or offset < 0:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT} and offset not negative")
+        parsed = parse_query(query)
+        if parsed.arxiv_id:
+            hits, total, used = self._by_id(parsed.arxiv_id), 0, "id"
+            total = len(hits)
+            hits = hits[offset : offset + limit]
+        else:
+            hits, total, used = self._ranked(parsed, mode, limit, offset)
+        took = (time.perf_counter() - started) * 1000
+        return SearchResults(hits=hits, total=total, mode=used, query=query, took_ms=took)
+
+    def _by_id(self, arxiv_id: str) -> list[SearchHit]:
+        pid = self.keyword.lookup_arxiv_id(arxiv_id)
+        return [] if pid is None else [SearchHit(pid, arxiv_id, 1.0)]
+
+    def _ranked(
+        self, parsed: ParsedQuery, mode: str, limit: int, offset: int
+    ) -> tuple[list[SearchHit], int, str]:
+        if parsed.is_empty:
+            return [], 0, mode
+        used = mode
+        semantic = mode in ("hybrid", "semantic") and bool(parsed.text.strip())
+        vectors = self.vectors() if semantic else None
+        if semantic and vectors is None:
+            used = f"keyword ({mode} unavailable: {self._why_no_semantic()})"
+            semantic = False
+        elif mode != "keyword" and not parsed.text.strip():
+            used = "keyword (filters only)"
+        wanted = offset + limit
+        if not semantic or vectors is None:
+            ranked, total = self._keyword(parsed, wanted)
+        elif mode == "semantic":
+            ranked = self._semantic(parsed, vectors, wanted)
+            total = len(ranked)
+        else:
+            ranked, total = self._hybrid(parsed, vectors, wanted)
+        ranked = self._pin_exact_title(parsed, ranked)
+        page = ranked[offset : offset + limit]
+        described = self.keyword.describe(parsed if parsed.text else None, [pid for pid, _ in page])
+        hits = [
+            SearchHit(pid, described[pid][0], round(score, 6), described[pid][1])
+            for pid, score in page
+            if pid in described
+        ]
+        return hits, max(total, len(ranked)), used
+
+    def _why_no_semantic(self) -> str:
+        self.embedder()
+        return "model missing" if self._model_error else "no vectors; run `paperwire index`"
+
+    def _keyword(self, parsed: ParsedQuery, wanted: int) -> tuple[list[tuple[int, float]], int]:
+        result = self.keyword.search(parsed, limit=wanted)
+        return list(zip(result.ids, result.scores, strict=True)), result.total
+
+    def _semantic(self, parsed: ParsedQuery, vectors: VectorIndex, wanted: int) -> list[tuple[int, float]]:
+        """Nearest neighbours of the query that pass its filters (searching deeper while too few do)."""
+        embedder = self.embedder()
+        assert embedder is not None
+        query = embedder.encode_query(parsed.text)
+        return self._filtered_neighbours(parsed, vectors, query, wanted)
+
+    def _filtered_neighbours(
+        self, parsed: ParsedQuery, vectors: VectorIndex, query: np.ndarray, wanted: int
+    ) -> list[tuple[int, float]]:
+        if not (parsed.has_filters or parsed.phrases):
+            return vectors.search(query, wanted)
+        found: list[tuple[int, float]] = []
+        for factor in FILTER_DEPTHS:
+            depth = min(len(vectors), wanted * factor)
+            found = vectors.search(query, depth)
+            allowed = self.keyword.matching(parsed, [pid for pid, _ in found])
+            kept = [(pid, score) for pid, score in found if pid in allowed]
+            if len(kept) >= wanted or depth >= len(vectors):
+                return kept[:wanted]
+        return kept[:wanted]
+
+    def _hybrid(
+        self, parsed: ParsedQuery, vectors: VectorIndex, wanted: int
+    ) -> tuple[list[tuple[int, float]], int]:
+        """Both candidate lists, each candidate scored by both signals, fused (see ``hybrid.py``)."""
+        embedder = self.embedder()
+        assert embedder is not None
+        depth = max(self.settings.search_candidates, wanted)
+        kw = self.keyword.search(parsed, limit=depth)
+        query = embedder.encode_query(parsed.text)
+        near = self._filtered_neighbours(parsed, vectors, query, depth)
+        bm25 = dict(zip(kw.ids, kw.scores, strict=True))
+        cosine = dict(near)
+        only_semantic = [pid for pid in cosine if pid not in bm25]
+        bm25.update(self.keyword.scores(parsed, only_semantic))
+        only_keyword = [pid for pid in bm25 if pid not in cosine and vectors.has(pid)]
+        if only_keyword:
+            cosine.update(zip(only_keyword, (vectors.get(only_keyword) @ query).tolist(), strict=True))
+        fused = fuse(bm25, cosine, self.settings.search_hybrid_weight)
+        return fused, max(kw.total, len(fused))
+
+    def _pin_exact_title(
+        self, parsed: ParsedQuery, ranked: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """A query that is exactly a paper's title (ignoring case and punctuation) shows that paper first."""
+        if parsed.has_filters or not parsed.text:
+            return ranked
+        pid = self.keyword.lookup_title(parsed.raw)
+        if pid is None:
+            return ranked
+        top = ranked[0][1] if ranked else 1.0
+        return [(pid, top), *[(p, s) for p, s in ranked if p != pid]]
+
+    def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SearchHit]:
+        """Nearest neighbours of the paper's stored vector (or, without vectors, a keyword search for
+        its title); raises ``PaperNotFound`` for an id not in the index."""
+        try:
+            normal = normalize_arxiv_id(arxiv_id)
+        except InvalidArxivId as exc:
+            raise PaperNotFound(str(exc)) from None
+        pid = self.keyword.lookup_arxiv_id(normal)
+        if pid is None:
+            raise PaperNotFound(f"no indexed paper {normal}; ingest it and run `paperwire index`")
+        vectors = self.vectors()
+        if vectors is not None and vectors.has(pid):
+            near = vectors.search(vectors.get([pid])[0], limit + 1)
+            ranked = [(p, s) for p, s in near if p != pid][:limit]
+        else:
+            title = str(self.keyword.documents([pid])[pid]["title"][0])
+            result = self.keyword.search(ParsedQuery(raw=title, terms=title.split()), limit=limit + 1)
+            ranked = [(p, s) for p, s in zip(result.ids, result.scores, strict=True) if p != pid][:limit]
+        described = self.keyword.describe(None, [p for p, _ in ranked])
+        return [SearchHit(p, described[p][0], round(s, 6)) for p, s in ranked if p in described]
+
+    # -- maintenance ---------------------------------------------------------------------------------
+
+    def update(self, *, progress: bool = False) -> dict[str, int]:
+        """Index what changed in the store since the last update."""
+        counts = indexer.catch_up(self.settings, self.engine, embedder=self.embedder(), progress=progress)
+        self._after_write()
+        return counts
+
+    def rebuild(self, *, progress: bool = False) -> dict[str, int]:
+        """Throw the indexes away and build them again from the store."""
+        counts = indexer.rebuild(self.settings, self.engine, embedder=self.embedder(), progress=progress)
+        self._after_write()
+        return counts
+
+    def _after_write(self) -> None:
+        self.__dict__.pop("keyword", None)
+        with self._lock:
+            self._vectors, self._vectors_stamp = None, None
+
+
+def index_exists(settings: Settings) -> bool:
+    return Path(indexer.keyword_dir(settings) / "meta.json").exists()

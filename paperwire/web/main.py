@@ -1,0 +1,17 @@
+"""The ASGI entry point for uvicorn workers: ``paperwire.web.main:app``, configured from PAPERWIRE_* variables."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from paperwire.config import load_settings
+from paperwire.web.app import create_app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """Built on first access, not at import, so importing this module has no side effects."""
+    if name != "app":
+        raise AttributeError(name)
+    app = create_app(load_settings())
+    globals()["app"] = app
+    return app

@@ -1,0 +1,609 @@
+"""The personal library on the web: pages and forms under /library, JSON under /api/library, and the
+feeds anyone can read: public tags (/shared/TOKEN) and saved-search/follow feeds (/feeds/library/TOKEN).
+
+Every library route acts on the signed-in user's own rows only; another user's tag is a 404, never a 403,
+so its existence is not revealed. Services commit nothing themselves here: each route commits once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Body, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from paperwire.db.models import Paper
+from paperwire.library import feeds, saved, tags
+from paperwire.library.errors import LibraryError, NotFound
+from paperwire.library.export import bibtex_for_papers, export_library, import_bibtex, import_library
+from paperwire.library.feedback import rate, ratings
+from paperwire.library.models import SavedSearch
+from paperwire.library.notes import mark_read, notes_for, read_ids, set_note
+from paperwire.library.recommend import recommend
+from paperwire.web.deps import CurrentUser, OptionalUser, RowId, SessionDep, SettingsDep
+from paperwire.web.routes.accounts import safe_next
+from paperwire.web.searching import get_search
+from paperwire.web.views import render
+
+router = APIRouter()
+Format = Literal["rss", "atom"]
+TagName = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG)]
+MAX_UPLOAD = 5_000_000
+FEED_SIZE = 50
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """The library's errors as HTTP: unknown things are 404, bad input 400, with the service's message."""
+    try:
+        yield
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except LibraryError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+def _paper(db: Session, ref: str) -> Paper:
+    with library_errors():
+        return tags.resolve_paper(db, ref[:200])
+
+
+def _paper_json(paper: Paper) -> dict[str, Any]:
+    return {
+        "id": paper.arxiv_id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "published": paper.published.isoformat() if paper.published else None,
+        "categories": paper.categories,
+        "abs_url": paper.abs_url,
+    }
+
+
+def _tag_json(info: tags.TagInfo, request: Request) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "count": info.count,
+        "public": info.public,
+        "public_url": str(request.url_for("library_public_tag", token=info.public_token))
+        if info.public_token
+        else None,
+    }
+
+
+# -- JSON API -----------------------------------------------------------------------------------------
+
+
+class SaveBody(BaseModel):
+    arxiv_id: str = Field(min_length=1, max_length=200)
+    tags: list[TagName] = Field(default_factory=lambda: [tags.DEFAULT_TAG], max_length=20)
+
+
+class UnsaveBody(BaseModel):
+    arxiv_id: str = Field(min_length=1, max_length=200)
+    tag: TagName | None = None
+
+
+class RenameBody(BaseModel):
+    new_name: TagName
+
+
+class MergeBody(BaseModel):
+    sources: list[TagName] = Field(min_length=1, max_length=50)
+    target: TagName
+
+
+class PublicBody(BaseModel):
+    public: bool
+
+
+class NoteBody(BaseModel):
+    text: str = Field(max_length=20_000)
+
+
+class ReadBody(BaseModel):
+    read: bool = True
+
+
+class RatingBody(BaseModel):
+    rating: Literal[-1, 0, 1]
+
+
+class SavedSearchBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    query: str = Field(min_length=1, max_length=1000)
+    mode: Literal["hybrid", "keyword", "semantic"] = "hybrid"
+
+
+class FollowBody(BaseModel):
+    kind: Literal["author", "category"]
+    value: str = Field(min_length=1, max_length=512)
+
+
+def _ok(**data: Any) -> dict[str, Any]:
+    return {"ok": True, **data}
+
+
+@router.get("/api/library", name="api_library")
+def api_library(request: Request, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """The user's tags, saved searches and follows (with their feed URLs)."""
+    return _ok(
+        tags=[_tag_json(t, request) for t in tags.list_tags(db, user.id)],
+        saved_searches=[
+            {
+                "id": s.id,
+                "name": s.name,
+                "query": s.query,
+                "mode": s.mode,
+                "feed": _feed_url(request, s.feed_token),
+            }
+            for s in saved.saved_searches(db, user.id)
+        ],
+        follows=[
+            {"id": f.id, "kind": f.kind, "value": f.value, "feed": _feed_url(request, f.feed_token)}
+            for f in saved.follows(db, user.id)
+        ],
+    )
+
+
+@router.get("/api/library/tags/{name}", name="api_library_tag")
+def api_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
+    with library_errors():
+        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    papers = tags.tag_papers(db, tag.id)
+    ids = [p.id for p in papers]
+    notes, read, rated = notes_for(db, user.id, ids), read_ids(db, user.id, ids), ratings(db, user.id, ids)
+    return _ok(
+        tag=tag.name,
+        public=tag.public,
+        papers=[
+            {**_paper_json(p), "note": notes.get(p.id), "read": p.id in read, "rating": rated.get(p.id, 0)}
+            for p in papers
+        ],
+    )
+
+
+@router.post("/api/library/save", name="api_library_save")
+def api_save(db: SessionDep, user: CurrentUser, body: SaveBody) -> dict[str, Any]:
+    paper = _paper(db, body.arxiv_id)
+    with library_errors():
+        names = tags.save(db, user.id, paper.id, list(body.tags))
+    db.commit()
+    return _ok(
+        id=paper.arxiv_id, tags=tags.paper_tags(db, user.id, [paper.id]).get(paper.id, []), saved_under=names
+    )
+
+
+@router.post("/api/library/unsave", name="api_library_unsave")
+def api_unsave(db: SessionDep, user: CurrentUser, body: UnsaveBody) -> dict[str, Any]:
+    paper = _paper(db, body.arxiv_id)
+    with library_errors():
+        removed = tags.unsave(db, user.id, paper.id, body.tag)
+    db.commit()
+    return _ok(id=paper.arxiv_id, removed=removed)
+
+
+@router.post("/api/library/tags/{name}/rename", name="api_library_rename")
+def api_rename(db: SessionDep, user: CurrentUser, name: str, body: RenameBody) -> dict[str, Any]:
+    with library_errors():
+        tags.rename_tag(db, user.id, name[: tags.MAX_TAG], body.new_name)
+    db.commit()
+    return _ok()
+
+
+@router.post("/api/library/merge", name="api_library_merge")
+def api_merge(db: SessionDep, user: CurrentUser, body: MergeBody) -> dict[str, Any]:
+    with library_errors():
+        moved = tags.merge_tags(db, user.id, list(body.sources), body.target)
+    db.commit()
+    return _ok(moved=moved)
+
+
+@router.delete("/api/library/tags/{name}", name="api_library_delete_tag")
+def api_delete_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
+    with library_errors():
+        tags.delete_tag(db, user.id, name[: tags.MAX_TAG])
+    db.commit()
+    return _ok()
+
+
+@router.post("/api/library/tags/{name}/public", name="api_library_public")
+def api_public(
+    request: Request, db: SessionDep, user: CurrentUser, name: str, body: PublicBody
+) -> dict[str, Any]:
+    with library_errors():
+        token = tags.set_public(db, user.id, name[: tags.MAX_TAG], body.public)
+    db.commit()
+    return _ok(
+        public=body.public, url=str(request.url_for("library_public_tag", token=token)) if token else None
+    )
+
+
+@router.put("/api/library/notes/{arxiv_id:path}", name="api_library_note")
+def api_note(db: SessionDep, user: CurrentUser, arxiv_id: str, body: NoteBody) -> dict[str, Any]:
+    paper = _paper(db, arxiv_id)
+    with library_errors():
+        set_note(db, user.id, paper.id, body.text)
+    db.commit()
+    return _ok(id=paper.arxiv_id)
+
+
+@router.post("/api/library/read/{arxiv_id:path}", name="api_library_read")
+def api_read(db: SessionDep, user: CurrentUser, arxiv_id: str, body: ReadBody) -> dict[str, Any]:
+    paper = _paper(db, arxiv_id)
+    mark_read(db, user.id, paper.id, body.read)
+    db.commit()
+    return _ok(id=paper.arxiv_id, read=body.read)
+
+
+@router.post("/api/library/feedback/{arxiv_id:path}", name="api_library_feedback")
+def api_feedback(db: SessionDep, user: CurrentUser, arxiv_id: str, body: RatingBody) -> dict[str, Any]:
+    paper = _paper(db, arxiv_id)
+    with library_errors():
+        rate(db, user.id, paper.id, body.rating)
+    db.commit()
+    return _ok(id=paper.arxiv_id, rating=body.rating)
+
+
+@router.get("/api/library/recommendations", name="api_library_recommendations")
+def api_recommendations(
+    db: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    tag: Annotated[str | None, Query(max_length=tags.MAX_TAG)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """Recent papers for a tag (or the whole library), each with the saved papers and words behind it."""
+    with library_errors():
+        result = recommend(db, settings, user.id, tag, limit)
+    return _ok(**result.as_dict())
+
+
+@router.post("/api/library/searches", name="api_library_add_search")
+def api_add_search(
+    request: Request, db: SessionDep, user: CurrentUser, body: SavedSearchBody
+) -> dict[str, Any]:
+    with library_errors():
+        row = saved.add_saved_search(db, user.id, body.name, body.query, body.mode)
+    db.commit()
+    return _ok(id=row.id, feed=_feed_url(request, row.feed_token))
+
+
+@router.delete("/api/library/searches/{search_id}", name="api_library_delete_search")
+def api_delete_search(db: SessionDep, user: CurrentUser, search_id: RowId) -> dict[str, Any]:
+    with library_errors():
+        saved.delete_saved_search(db, user.id, search_id)
+    db.commit()
+    return _ok()
+
+
+@router.post("/api/library/follows", name="api_library_follow")
+def api_follow(request: Request, db: SessionDep, user: CurrentUser, body: FollowBody) -> dict[str, Any]:
+    with library_errors():
+        row = saved.follow(db, user.id, body.kind, body.value)
+    db.commit()
+    return _ok(id=row.id, feed=_feed_url(request, row.feed_token))
+
+
+@router.delete("/api/library/follows/{follow_id}", name="api_library_unfollow")
+def api_unfollow(db: SessionDep, user: CurrentUser, follow_id: RowId) -> dict[str, Any]:
+    with library_errors():
+        saved.unfollow(db, user.id, follow_id)
+    db.commit()
+    return _ok()
+
+
+@router.get("/api/library/export", name="api_library_export")
+def api_export(db: SessionDep, user: CurrentUser) -> Response:
+    data = export_library(db, user.id)
+    return JSONResponse(
+        data, headers={"content-disposition": 'attachment; filename="paperwire-library.json"'}
+    )
+
+
+@router.post("/api/library/import", name="api_library_import")
+def api_import(db: SessionDep, user: CurrentUser, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    with library_errors():
+        report = import_library(db, user.id, body)
+    db.commit()
+    return _ok(**report.as_dict())
+
+
+@router.get("/api/library/tags/{name}/bibtex", name="api_library_bibtex")
+def api_bibtex(db: SessionDep, user: CurrentUser, name: str) -> Response:
+    with library_errors():
+        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    text = bibtex_for_papers(tags.tag_papers(db, tag.id), keyword=tag.name)
+    return Response(
+        text,
+        media_type="application/x-bibtex; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{_filename(tag.name)}.bib"'},
+    )
+
+
+def _filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60] or "tag"
+
+
+# -- feeds anyone with the link can read ------------------------------------------------------------
+
+
+def _feed_url(request: Request, token: str, fmt: str = "atom") -> str:
+    return str(request.url_for("library_feed", token=token, fmt=fmt))
+
+
+@router.get("/shared/{token}.{fmt}", name="library_public_feed", include_in_schema=False)
+def public_feed(request: Request, db: SessionDep, token: str, fmt: Format) -> Response:
+    """A public tag's feed: no account needed; a private or unknown tag is 404."""
+    with library_errors():
+        tag = tags.public_tag(db, token[:64])
+    papers = tags.tag_papers(db, tag.id)[:FEED_SIZE]
+    page = str(request.url_for("library_public_tag", token=token))
+    body = feeds.render_feed(papers, title=f"paperwire: {tag.name}", link=page, feed_id=page, fmt=fmt)
+    return Response(body, media_type=f"{feeds.media_type(fmt)}; charset=utf-8")
+
+
+@router.get("/shared/{token}", name="library_public_tag", include_in_schema=False)
+def public_tag_page(request: Request, db: SessionDep, user: OptionalUser, token: str) -> Response:
+    with library_errors():
+        tag = tags.public_tag(db, token[:64])
+    return render(request, "library/public.html", tag=tag, papers=tags.tag_papers(db, tag.id), token=token)
+
+
+@router.get("/feeds/library/{token}.{fmt}", name="library_feed", include_in_schema=False)
+def library_feed(
+    request: Request, db: SessionDep, settings: SettingsDep, token: str, fmt: Format
+) -> Response:
+    """A saved search's or follow's feed; the unguessable token is the credential (feed readers cannot sign in)."""
+    with library_errors():
+        source = saved.feed_source(db, token[:64])
+    if source.follow is not None:
+        papers = saved.follow_papers(db, source.follow, FEED_SIZE)
+    else:
+        assert source.search is not None
+        papers = _search_papers(request, db, source.search)
+    url = _feed_url(request, token, fmt)
+    body = feeds.render_feed(papers, title=f"paperwire: {source.title}", link=url, feed_id=url, fmt=fmt)
+    return Response(body, media_type=f"{feeds.media_type(fmt)}; charset=utf-8")
+
+
+def _search_papers(request: Request, db: Session, search: SavedSearch) -> list[Paper]:
+    """The saved search run by the app's search backend (the real index, or its keyword fallback)."""
+    try:
+        hits = get_search(request).search(search.query, mode=search.mode, limit=FEED_SIZE).hits
+    except Exception as exc:  # a query the search service rejects: say so, in one line
+        raise HTTPException(400, f"this saved search cannot run: {exc}") from None
+    ids = [hit.paper_id for hit in hits]
+    found = {p.id: p for p in db.execute(select(Paper).where(Paper.id.in_(ids))).scalars()} if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
+# -- pages and their forms ----------------------------------------------------------------------------
+
+
+def _back(next_url: str, fallback: str) -> RedirectResponse:
+    return RedirectResponse(safe_next(next_url or fallback), 303)
+
+
+def _form_action(action: Callable[[], object]) -> None:
+    with library_errors():
+        action()
+
+
+@router.get("/library", name="library_page", include_in_schema=False)
+def library_page(request: Request, db: SessionDep, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "library/index.html",
+        tags=tags.list_tags(db, user.id),
+        searches=saved.saved_searches(db, user.id),
+        follows=saved.follows(db, user.id),
+        feed_url=lambda token, fmt="atom": _feed_url(request, token, fmt),
+    )
+
+
+@router.get("/library/tags/{name}", name="library_tag_page", include_in_schema=False)
+def tag_page(request: Request, db: SessionDep, user: CurrentUser, name: str) -> Response:
+    with library_errors():
+        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    papers = tags.tag_papers(db, tag.id)
+    ids = [p.id for p in papers]
+    return render(
+        request,
+        "library/tag.html",
+        tag=tag,
+        papers=papers,
+        notes=notes_for(db, user.id, ids),
+        read=read_ids(db, user.id, ids),
+        rated=ratings(db, user.id, ids),
+        others=[t for t in tags.list_tags(db, user.id) if t.id != tag.id],
+    )
+
+
+@router.get("/library/recommendations", name="library_recommendations_page", include_in_schema=False)
+def recommendations_page(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    tag: Annotated[str | None, Query(max_length=tags.MAX_TAG)] = None,
+) -> Response:
+    with library_errors():
+        result = recommend(db, settings, user.id, tag or None, 30)
+    return render(
+        request, "library/recommendations.html", result=result, tag=tag, tags=tags.list_tags(db, user.id)
+    )
+
+
+@router.post("/library/save", name="library_save_form", include_in_schema=False)
+def save_form(
+    db: SessionDep,
+    user: CurrentUser,
+    arxiv_id: Annotated[str, Form(max_length=200)],
+    tag: Annotated[str, Form(max_length=tags.MAX_TAG)] = tags.DEFAULT_TAG,
+    remove: Annotated[bool, Form()] = False,
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Save (or, with ``remove``, unsave) a paper under a tag; the paper page's and lists' buttons post here."""
+    paper = _paper(db, arxiv_id)
+    if remove:
+        _form_action(lambda: tags.unsave(db, user.id, paper.id, tag or None))
+    else:
+        _form_action(lambda: tags.save(db, user.id, paper.id, [tag or tags.DEFAULT_TAG]))
+    db.commit()
+    return _back(next, f"/papers/{paper.arxiv_id}")
+
+
+@router.get("/library/start", name="library_start_page", include_in_schema=False)
+def start_page(
+    request: Request, db: SessionDep, user: CurrentUser, q: Annotated[str, Query(max_length=500)] = ""
+) -> Response:
+    """Cold start: search, tick the papers that fit, save them under a tag; recommendations follow."""
+    papers: list[Paper] = []
+    if q.strip():
+        try:
+            hits = get_search(request).search(q, limit=30).hits
+        except Exception as exc:  # a filter the search cannot parse: show it, keep the page
+            raise HTTPException(400, f"search failed: {exc}") from None
+        ids = [h.paper_id for h in hits]
+        found = {p.id: p for p in db.execute(select(Paper).where(Paper.id.in_(ids))).scalars()} if ids else {}
+        papers = [found[i] for i in ids if i in found]
+    return render(request, "library/start.html", q=q, papers=papers)
+
+
+@router.post("/library/start", name="library_start_form", include_in_schema=False)
+def start_form(
+    db: SessionDep,
+    user: CurrentUser,
+    arxiv_id: Annotated[list[str], Form(max_length=100)],
+    tag: Annotated[str, Form(max_length=tags.MAX_TAG)] = tags.DEFAULT_TAG,
+) -> Response:
+    with library_errors():
+        for ref in arxiv_id:
+            tags.save(db, user.id, _paper(db, ref).id, [tag or tags.DEFAULT_TAG])
+    db.commit()
+    return RedirectResponse(
+        f"/library/recommendations?tag={quote(tags.clean_tag_name(tag or tags.DEFAULT_TAG))}", 303
+    )
+
+
+@router.post("/library/paper", name="library_paper_form", include_in_schema=False)
+def paper_form(
+    db: SessionDep,
+    user: CurrentUser,
+    arxiv_id: Annotated[str, Form(max_length=200)],
+    action: Annotated[Literal["note", "read", "unread", "more", "less", "clear"], Form()],
+    note: Annotated[str, Form(max_length=20_000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A note, a read mark or a rating for one paper, from the tag and recommendation pages."""
+    paper = _paper(db, arxiv_id)
+    if action == "note":
+        _form_action(lambda: set_note(db, user.id, paper.id, note))
+    elif action in ("read", "unread"):
+        mark_read(db, user.id, paper.id, action == "read")
+    else:
+        rate(db, user.id, paper.id, {"more": 1, "less": -1, "clear": 0}[action])
+    db.commit()
+    return _back(next, "/library")
+
+
+@router.post("/library/tags", name="library_tag_form", include_in_schema=False)
+def tag_form(
+    db: SessionDep,
+    user: CurrentUser,
+    name: Annotated[str, Form(max_length=tags.MAX_TAG)],
+    action: Annotated[Literal["rename", "merge", "delete", "publish", "unpublish"], Form()],
+    target: Annotated[str, Form(max_length=tags.MAX_TAG)] = "",
+) -> Response:
+    if action == "rename":
+        _form_action(lambda: tags.rename_tag(db, user.id, name, target))
+    elif action == "merge":
+        _form_action(lambda: tags.merge_tags(db, user.id, [name], target))
+    elif action == "delete":
+        _form_action(lambda: tags.delete_tag(db, user.id, name))
+    else:
+        _form_action(lambda: tags.set_public(db, user.id, name, action == "publish"))
+    db.commit()
+    if action in ("rename", "merge"):
+        return RedirectResponse(f"/library/tags/{quote(tags.clean_tag_name(target))}", 303)
+    if action == "delete":
+        return RedirectResponse("/library", 303)
+    return RedirectResponse(f"/library/tags/{quote(tags.clean_tag_name(name))}", 303)
+
+
+@router.post("/library/searches", name="library_search_form", include_in_schema=False)
+def search_form(
+    db: SessionDep,
+    user: CurrentUser,
+    name: Annotated[str, Form(max_length=200)] = "",
+    query: Annotated[str, Form(max_length=1000)] = "",
+    mode: Annotated[Literal["hybrid", "keyword", "semantic"], Form()] = "hybrid",
+    delete_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    """Save a search (from the search page or the library page), or delete one."""
+    if delete_id is not None:
+        _form_action(lambda: saved.delete_saved_search(db, user.id, delete_id))
+    else:
+        _form_action(lambda: saved.add_saved_search(db, user.id, name or query, query, mode))
+    db.commit()
+    return RedirectResponse("/library", 303)
+
+
+@router.post("/library/follows", name="library_follow_form", include_in_schema=False)
+def follow_form(
+    db: SessionDep,
+    user: CurrentUser,
+    kind: Annotated[Literal["author", "category"], Form()] = "author",
+    value: Annotated[str, Form(max_length=512)] = "",
+    delete_id: Annotated[int | None, Form()] = None,
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if delete_id is not None:
+        _form_action(lambda: saved.unfollow(db, user.id, delete_id))
+    else:
+        _form_action(lambda: saved.follow(db, user.id, kind, value))
+    db.commit()
+    return _back(next, "/library")
+
+
+@router.get("/library/export.json", name="library_export_download", include_in_schema=False)
+def export_download(db: SessionDep, user: CurrentUser) -> Response:
+    return api_export(db, user)
+
+
+@router.get("/library/tags/{name}/bibtex", name="library_bibtex_download", include_in_schema=False)
+def bibtex_download(db: SessionDep, user: CurrentUser, name: str) -> Response:
+    return api_bibtex(db, user, name)
+
+
+@router.post("/library/import", name="library_import_form", include_in_schema=False)
+def import_form(
+    request: Request,
+    db: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File()],
+    tag: Annotated[str, Form(max_length=tags.MAX_TAG)] = "imported",
+) -> Response:
+    """A library JSON export or a BibTeX file (by its content, not its name)."""
+    raw = file.file.read(MAX_UPLOAD + 1)
+    if len(raw) > MAX_UPLOAD:
+        raise HTTPException(413, f"files up to {MAX_UPLOAD // 1_000_000} MB can be imported")
+    text = raw.decode("utf-8", errors="replace")
+    with library_errors():
+        if text.lstrip().startswith("{"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise LibraryError(f"not a JSON file: {exc}") from None
+            report = import_library(db, user.id, data)
+        else:
+            report = import_bibtex(db, user.id, text, tag)
+    db.commit()
+    return render(request, "library/imported.html", report=report)

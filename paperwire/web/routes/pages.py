@@ -1,0 +1,167 @@
+"""Browsing pages in Hugging Face's URL scheme: /papers (a day), week, month, trending, a paper, /about."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.templating import _TemplateResponse
+
+from paperwire.db.models import Paper
+from paperwire.feed.bibtex import bibtex, citation_key
+from paperwire.feed.daily import adjacent_days, daily_list, paper_with_entry
+from paperwire.feed.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
+from paperwire.feed.trending import trending
+from paperwire.feed.votes import voted_papers
+from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
+from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep
+from paperwire.web.pagecache import cached_page
+from paperwire.web.searching import get_search
+from paperwire.web.views import Item, cached_latest_day, items, render, trending_now, trending_settings
+
+router = APIRouter(include_in_schema=False)
+
+SIMILAR = 6
+
+
+@router.get("/", name="home")
+def home() -> RedirectResponse:
+    return RedirectResponse("/papers", 307)
+
+
+@router.get("/papers", name="daily_page")
+def daily_page(
+    request: Request,
+    db: SessionDep,
+    user: OptionalUser,
+    date: Annotated[dt.date | None, Query(description="List day, YYYY-MM-DD; default the latest.")] = None,
+) -> Response:
+    def page() -> _TemplateResponse:
+        day = date or cached_latest_day(db, request)
+        if day is None:
+            return render(
+                request, "list.html", heading="Daily papers", rows=[], empty_hint=True, kind="daily"
+            )
+        before, after = adjacent_days(db, day)
+        return render(
+            request,
+            "list.html",
+            heading=f"Daily papers · {day:%A, %d %B %Y}",
+            kind="daily",
+            day=day,
+            rows=items(db, user, daily_list(db, day)),
+            prev_url=f"/papers?date={before.isoformat()}" if before else None,
+            next_url=f"/papers?date={after.isoformat()}" if after else None,
+            week=week_label(day),
+            month=f"{day:%Y-%m}",
+            feed_query=f"?date={day.isoformat()}" if date else "",
+        )
+
+    return cached_page(request, user, page)
+
+
+def _maybe(prefix: str, label: str | None) -> str | None:
+    return prefix + label if label else None
+
+
+@router.get("/papers/week/{week}", name="week_page")
+def week_page(request: Request, db: SessionDep, user: OptionalUser, week: str) -> Response:
+    period = parse_week(week[:20])
+
+    def page() -> _TemplateResponse:
+        return render(
+            request,
+            "list.html",
+            heading=f"Papers of week {period.label} ({period.start:%d %b} – {period.end:%d %b %Y})",
+            kind="week",
+            rows=items(db, user, period_list(db, period, limit=200)),
+            prev_url=_maybe("/papers/week/", shift_week(period, -1)),
+            next_url=_maybe("/papers/week/", shift_week(period, 1)),
+            month=f"{period.start:%Y-%m}",
+        )
+
+    return cached_page(request, user, page)
+
+
+@router.get("/papers/month/{month}", name="month_page")
+def month_page(request: Request, db: SessionDep, user: OptionalUser, month: str) -> Response:
+    period = parse_month(month[:20])
+
+    def page() -> _TemplateResponse:
+        return render(
+            request,
+            "list.html",
+            heading=f"Papers of {period.start:%B %Y}",
+            kind="month",
+            rows=items(db, user, period_list(db, period, limit=300)),
+            prev_url=_maybe("/papers/month/", shift_month(period, -1)),
+            next_url=_maybe("/papers/month/", shift_month(period, 1)),
+            week=week_label(period.start),
+        )
+
+    return cached_page(request, user, page)
+
+
+@router.get("/papers/trending", name="trending_page")
+def trending_page(request: Request, db: SessionDep, user: OptionalUser, settings: SettingsDep) -> Response:
+    def page() -> _TemplateResponse:
+        now = trending_now(db, request)
+        ranked = trending(db, now, 50, trending_settings(settings))
+        mine = voted_papers(db, user.id if user else None, [t.paper.id for t in ranked])
+        rows = [Item(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked]
+        return render(request, "list.html", heading="Trending papers", kind="trending", rows=rows, as_of=now)
+
+    return cached_page(request, user, page)
+
+
+def _canonical(arxiv_id: str) -> str:
+    try:
+        return parse_arxiv_id(arxiv_id[:100])[0]
+    except InvalidArxivId:
+        raise HTTPException(404, f"{arxiv_id[:100]!r} is not an arXiv id") from None
+
+
+@router.get("/papers/{arxiv_id:path}/bibtex", name="bibtex_download")
+def bibtex_download(db: SessionDep, arxiv_id: str) -> Response:
+    found = paper_with_entry(db, _canonical(arxiv_id))
+    if found is None:
+        raise HTTPException(404, f"no paper {arxiv_id[:100]} in this store")
+    paper = found[0]
+    return Response(
+        bibtex(paper),
+        media_type="application/x-bibtex; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{citation_key(paper)}.bib"'},
+    )
+
+
+@router.get("/papers/{arxiv_id:path}", name="paper_page")
+def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv_id: str) -> Response:
+    canonical = _canonical(arxiv_id)
+    if canonical != arxiv_id:
+        return RedirectResponse(f"/papers/{canonical}", 308)
+    found = paper_with_entry(db, canonical)
+    if found is None:
+        raise HTTPException(404, f"no paper {canonical} in this store; signed-in users can submit it")
+    paper, entry = found
+    voted = bool(voted_papers(db, user.id if user else None, [paper.id]))
+    hits = get_search(request).similar(canonical, limit=SIMILAR)
+    by_id = {p.id: p for p in db.scalars(select(Paper).where(Paper.id.in_([h.paper_id for h in hits])))}
+    similar = [by_id[h.paper_id] for h in hits if h.paper_id in by_id and h.paper_id != paper.id]
+    return render(
+        request,
+        "paper.html",
+        paper=paper,
+        entry=entry,
+        voted=voted,
+        upvotes=entry.upvotes if entry else 0,
+        similar=similar,
+        bibtex=bibtex(paper),
+    )
+
+
+@router.get("/about", name="about_page")
+def about_page(request: Request, user: OptionalUser, settings: SettingsDep) -> _TemplateResponse:
+    return render(request, "about.html", trending=trending_settings(settings))

@@ -1,0 +1,128 @@
+"""Shapes the routes share: list items for templates, trending settings, and the short latest-day cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.templating import _TemplateResponse
+
+from paperwire.accounts.models import User
+from paperwire.config import Settings
+from paperwire.db.models import DailyEntry, Paper
+from paperwire.feed.daily import ListedPaper, latest_day
+from paperwire.feed.trending import TrendingSettings
+from paperwire.feed.votes import voted_papers
+from paperwire.web.deps import templates
+from paperwire.web.pagecache import forget_pages
+
+LATEST_DAY_TTL = 5.0
+
+
+class HitLike(Protocol):
+    @property
+    def paper_id(self) -> int: ...
+
+    @property
+    def highlights(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of a paper list as the templates and the JSON API see it."""
+
+    paper: Paper
+    entry: DailyEntry | None
+    voted: bool
+    upvotes: int
+    score: float | None = None
+    highlights: dict[str, str] | None = None
+
+
+def items(db: Session, user: User | None, listed: list[ListedPaper]) -> list[Item]:
+    """List rows plus, for a signed-in user, which ones they upvoted (one extra query)."""
+    mine = voted_papers(db, user.id if user else None, [lp.paper.id for lp in listed])
+    return [Item(lp.paper, lp.entry, lp.paper.id in mine, lp.entry.upvotes) for lp in listed]
+
+
+def trending_settings(settings: Settings) -> TrendingSettings:
+    return TrendingSettings(
+        gravity=settings.trending_gravity,
+        offset_hours=settings.trending_offset_hours,
+        window_days=settings.trending_window_days,
+    )
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def trending_now(db: Session, request: Request) -> dt.datetime:
+    """Now, or the end of the latest list day when the store holds no recent lists (an archive, the sample).
+
+    Without this, trending on a store whose newest list is older than the window would be empty.
+    """
+    now = utcnow()
+    latest = cached_latest_day(db, request)
+    if latest is None:
+        return now
+    end_of_latest = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time())
+    return min(now, end_of_latest)
+
+
+_lock = threading.Lock()
+
+
+def cached_latest_day(db: Session, request: Request) -> dt.date | None:
+    """``latest_day`` at most ``LATEST_DAY_TTL`` seconds old: the daily page is the hottest path."""
+    state = request.app.state
+    cached: tuple[float, dt.date | None] | None = getattr(state, "latest_day", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < LATEST_DAY_TTL:
+        return cached[1]
+    day = latest_day(db)
+    with _lock:
+        state.latest_day = (now, day)
+    return day
+
+
+def forget_latest_day(request: Request) -> None:
+    """After a submission or moderation the latest day and the lists may have changed."""
+    request.app.state.latest_day = None
+    forget_pages(request)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: object) -> _TemplateResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def items_for_hits(db: Session, user: User | None, hits: Sequence[HitLike]) -> list[Item]:
+    """Search hits as list rows, in hit order: papers and their latest entries in two queries."""
+    ids = [h.paper_id for h in hits]
+    papers = {p.id: p for p in db.scalars(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
+    entries: dict[int, DailyEntry] = {}
+    if ids:
+        for listed in db.scalars(
+            select(DailyEntry)
+            .where(DailyEntry.paper_id.in_(ids), DailyEntry.hidden.is_(False))
+            .order_by(DailyEntry.day)
+        ):
+            entries[listed.paper_id] = listed  # later days overwrite: the latest entry wins
+    mine = voted_papers(db, user.id if user else None, ids)
+    rows = []
+    for hit in hits:
+        paper = papers.get(hit.paper_id)
+        if paper is None:
+            continue
+        entry = entries.get(paper.id)
+        rows.append(
+            Item(paper, entry, paper.id in mine, entry.upvotes if entry else 0, None, dict(hit.highlights))
+        )
+    return rows

