@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
 from paperwire.cli import cli
-from paperwire.db.models import DailyEntry, IngestRun, Paper, PaperAuthor
+from paperwire.db.models import Author, DailyEntry, IngestRun, Paper, PaperAuthor
 from paperwire.db.session import make_engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -82,13 +82,20 @@ def test_missing_input_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def snapshot_of(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
-    """Everything an ingest stores, in a comparable form (created_at is wall-clock time)."""
+    """Everything an ingest stores, keyed by natural keys: surrogate ids may differ on PostgreSQL, whose
+    sequences are not rolled back with a killed transaction; created_at is wall-clock time."""
+    skip = {"id", "paper_id", "created_at"}
     tables = {
-        "papers": select(*(c for c in Paper.__table__.columns if c.name != "created_at")).order_by(Paper.id),
-        "authors": select(PaperAuthor.__table__).order_by(PaperAuthor.paper_id, PaperAuthor.position),
-        "daily": select(*(c for c in DailyEntry.__table__.columns if c.name != "created_at")).order_by(
-            DailyEntry.id
+        "papers": select(*(c for c in Paper.__table__.columns if c.name not in skip)).order_by(
+            Paper.arxiv_id
         ),
+        "authors": select(Paper.arxiv_id, PaperAuthor.position, Author.name)
+        .join(PaperAuthor, PaperAuthor.paper_id == Paper.id)
+        .join(Author, Author.id == PaperAuthor.author_id)
+        .order_by(Paper.arxiv_id, PaperAuthor.position),
+        "daily": select(Paper.arxiv_id, *(c for c in DailyEntry.__table__.columns if c.name not in skip))
+        .join(Paper, Paper.id == DailyEntry.paper_id)
+        .order_by(Paper.arxiv_id, DailyEntry.day),
     }
     with engine.connect() as conn:
         return {name: [tuple(r) for r in conn.execute(stmt)] for name, stmt in tables.items()}
@@ -137,7 +144,7 @@ def test_sigkill_mid_run_then_rerun_equals_one_clean_run(
     after, reference = snapshot_of(killed), snapshot_of(clean)
     assert len(after["papers"]) == len(reference["papers"]) > committed
     assert after == reference
-    ids = [row[1] for row in after["papers"]]
+    ids = [row[0] for row in after["papers"]]
     assert len(ids) == len(set(ids))
     with killed.connect() as conn:
         runs = conn.execute(select(IngestRun.status, IngestRun.counts)).all()
