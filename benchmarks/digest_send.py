@@ -42,6 +42,7 @@ from paperwire.digest.render import DigestRenderer, sections_for
 from paperwire.digest.sender import deliver, plan
 from paperwire.digest.subscriptions import import_confirmed
 from paperwire.digest.tokens import Links
+from paperwire.feed.trending import TrendingSettings
 from paperwire.ingest.runner import run_ingest
 from paperwire.mail.smtp import SmtpConfig, connect
 from paperwire.search.query import parse_query
@@ -152,7 +153,7 @@ def main() -> None:
     rng = random.Random(5)
     period = Period.of("daily", DAY)
     with Session(engine) as session:
-        candidates = load_period_papers(session, period)
+        candidates = load_period_papers(session, period, TrendingSettings.from_settings(settings))
         titles = [p.title for p in candidates.new.values()]
     queries = make_queries(titles, args.subscribers, rng)
     rows = "".join(

@@ -26,7 +26,7 @@ from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.digest.matching import MatchDoc, PaperMatcher
 from paperwire.digest.models import SentPaper, Subscription
-from paperwire.feed.trending import trending
+from paperwire.feed.trending import TrendingSettings, trending
 
 SECTIONS = {  # section key -> heading, in digest order
     "trending": "Trending",
@@ -100,7 +100,9 @@ class PeriodPapers:
         )
 
 
-def load_period_papers(session: Session, period: Period, trending_limit: int = 500) -> PeriodPapers:
+def load_period_papers(
+    session: Session, period: Period, trending_settings: TrendingSettings, trending_limit: int = 500
+) -> PeriodPapers:
     listed = select(DailyEntry.paper_id).where(
         DailyEntry.day >= period.start, DailyEntry.day <= period.end, DailyEntry.hidden.is_(False)
     )
@@ -110,7 +112,7 @@ def load_period_papers(session: Session, period: Period, trending_limit: int = 5
             select(Paper).where(or_(Paper.published.between(period.start, period.end), Paper.id.in_(listed)))
         ).scalars()
     }
-    ranked = trending(session, period.trending_now, limit=trending_limit)
+    ranked = trending(session, period.trending_now, limit=trending_limit, settings=trending_settings)
     upvotes = dict(
         session.execute(
             select(DailyEntry.paper_id, func.max(DailyEntry.upvotes))
@@ -226,7 +228,7 @@ def compose(
     session: Session, subscriptions: Sequence[Subscription], period: Period, settings: Settings
 ) -> list[Composition]:
     """Digests for many subscriptions in one pass (empty ones included: the caller skips them)."""
-    papers = load_period_papers(session, period)
+    papers = load_period_papers(session, period, trending_settings=TrendingSettings.from_settings(settings))
     recommended = {sub.id: recommended_for(session, settings, sub) for sub in subscriptions}
     wanted = {
         *papers.new,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, Paper
 
 
@@ -23,6 +24,15 @@ class TrendingSettings:
     gravity: float = 1.5
     offset_hours: float = 2.0
     window_days: int = 7
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TrendingSettings:
+        """The PAPERWIRE_TRENDING_* values, so pages, feeds, API and digests rank alike."""
+        return cls(
+            gravity=settings.trending_gravity,
+            offset_hours=settings.trending_offset_hours,
+            window_days=settings.trending_window_days,
+        )
 
 
 @dataclass(frozen=True)

@@ -106,18 +106,16 @@ def run_ingest(
         nonlocal batch, pending_errors, stored_errors
         with engine.begin() as conn:
             summary.counts.add(write_batch(conn, batch, source))
+            progress: dict[str, Any] = {
+                "cursor": last,
+                "counts": {"read": summary.read, "errors": summary.errors, **summary.counts.as_dict()},
+            }
             keep = pending_errors[: max(0, STORED_ERRORS - stored_errors)]
-            errors = conn.execute(select(RUNS.c.errors).where(RUNS.c.id == run_id)).scalar_one()
-            conn.execute(
-                update(RUNS)
-                .where(RUNS.c.id == run_id)
-                .values(
-                    cursor=last,
-                    counts={"read": summary.read, "errors": summary.errors, **summary.counts.as_dict()},
-                    errors=[*errors, *keep],
-                )
-            )
-            stored_errors += len(keep)
+            if keep:  # the stored list is read and rewritten only when it grows
+                errors = conn.execute(select(RUNS.c.errors).where(RUNS.c.id == run_id)).scalar_one()
+                progress["errors"] = [*errors, *keep]
+                stored_errors += len(keep)
+            conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(**progress))
         on_progress(len(batch) + len(pending_errors))
         batch, pending_errors = [], []
 

@@ -15,10 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
-from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.feed.daily import ListedPaper, latest_day
-from paperwire.feed.trending import TrendingSettings
 from paperwire.feed.votes import voted_papers
 from paperwire.web.deps import templates
 from paperwire.web.pagecache import forget_pages
@@ -50,14 +48,6 @@ def items(db: Session, user: User | None, listed: list[ListedPaper]) -> list[Ite
     """List rows plus, for a signed-in user, which ones they upvoted (one extra query)."""
     mine = voted_papers(db, user.id if user else None, [lp.paper.id for lp in listed])
     return [Item(lp.paper, lp.entry, lp.paper.id in mine, lp.entry.upvotes) for lp in listed]
-
-
-def trending_settings(settings: Settings) -> TrendingSettings:
-    return TrendingSettings(
-        gravity=settings.trending_gravity,
-        offset_hours=settings.trending_offset_hours,
-        window_days=settings.trending_window_days,
-    )
 
 
 def utcnow() -> dt.datetime:

@@ -20,7 +20,7 @@ from paperwire.db.models import DailyEntry, Paper
 from paperwire.feed.daily import ListedPaper, daily_list, paper_with_entry
 from paperwire.feed.periods import Period, parse_month, parse_week, period_list
 from paperwire.feed.submit import arxiv_fetcher, submit_paper
-from paperwire.feed.trending import trending
+from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.feed.votes import set_vote
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import CurrentUser, SessionDep, SettingsDep
@@ -32,7 +32,6 @@ from paperwire.web.views import (
     forget_latest_day,
     items_for_hits,
     trending_now,
-    trending_settings,
 )
 
 
@@ -188,7 +187,9 @@ def _daily_papers(
 ) -> list[DailyPaperOut]:
     week, month = periods
     if sort == "trending" and date is None and week is None and month is None:
-        ranked = trending(db, trending_now(db, request), start + limit, trending_settings(settings))
+        ranked = trending(
+            db, trending_now(db, request), start + limit, TrendingSettings.from_settings(settings)
+        )
         return [daily_out(t.paper, None, t.upvotes) for t in ranked[start:]]
     listed: list[ListedPaper]
     if week is not None:

@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 
 from paperwire.config import Settings
 from paperwire.feed.daily import daily_list
-from paperwire.feed.trending import trending
+from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.searching import get_search
 from paperwire.web.views import (
@@ -26,7 +26,6 @@ from paperwire.web.views import (
     items,
     items_for_hits,
     trending_now,
-    trending_settings,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -94,7 +93,7 @@ def daily_feed(
 
 @router.get("/feeds/trending.{fmt}", name="trending_feed")
 def trending_feed(request: Request, db: SessionDep, settings: SettingsDep, fmt: Format) -> Response:
-    ranked = trending(db, trending_now(db, request), FEED_SIZE, trending_settings(settings))
+    ranked = trending(db, trending_now(db, request), FEED_SIZE, TrendingSettings.from_settings(settings))
     rows = [Item(t.paper, None, False, t.upvotes, t.score) for t in ranked]
     return render_feed(
         settings, fmt, "paperwire trending papers", f"/feeds/trending.{fmt}", "/papers/trending", rows

@@ -14,13 +14,13 @@ from paperwire.db.models import Paper
 from paperwire.feed.bibtex import bibtex, citation_key
 from paperwire.feed.daily import adjacent_days, daily_list, paper_with_entry
 from paperwire.feed.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
-from paperwire.feed.trending import trending
+from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.feed.votes import voted_papers
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep
 from paperwire.web.pagecache import cached_page
 from paperwire.web.searching import get_search
-from paperwire.web.views import Item, cached_latest_day, items, render, trending_now, trending_settings
+from paperwire.web.views import Item, cached_latest_day, items, render, trending_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -109,7 +109,7 @@ def month_page(request: Request, db: SessionDep, user: OptionalUser, month: str)
 def trending_page(request: Request, db: SessionDep, user: OptionalUser, settings: SettingsDep) -> Response:
     def page() -> _TemplateResponse:
         now = trending_now(db, request)
-        ranked = trending(db, now, 50, trending_settings(settings))
+        ranked = trending(db, now, 50, TrendingSettings.from_settings(settings))
         mine = voted_papers(db, user.id if user else None, [t.paper.id for t in ranked])
         rows = [Item(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked]
         return render(request, "list.html", heading="Trending papers", kind="trending", rows=rows, as_of=now)
@@ -164,4 +164,4 @@ def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv_id: s
 
 @router.get("/about", name="about_page")
 def about_page(request: Request, user: OptionalUser, settings: SettingsDep) -> _TemplateResponse:
-    return render(request, "about.html", trending=trending_settings(settings))
+    return render(request, "about.html", trending=TrendingSettings.from_settings(settings))
