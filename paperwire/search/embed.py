@@ -9,20 +9,21 @@ Both return L2-normalised float32 rows, so a dot product is the cosine similarit
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from itertools import chain
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from tokenizers import Encoding, Tokenizer
 
-from paperwire.config import Settings
 from paperwire.search.model_export import ModelUnavailable, ensure_model, source_dir, verify_weights
 
 __all__ = [
@@ -36,6 +37,9 @@ __all__ = [
     "document_text",
     "load_embedder",
 ]
+
+if TYPE_CHECKING:  # the GPU benchmark runs this module where paperwire's settings libraries are not installed
+    from paperwire.config import Settings
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
@@ -74,27 +78,25 @@ def _normalise(rows: npt.NDArray[np.floating[Any]]) -> Matrix:
     return np.asarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-def _pad(encodings: Sequence[Encoding]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Ids and attention mask, padded to the longest sequence of this (length-sorted) batch."""
-    width = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    mask = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, enc in enumerate(encodings):
-        ids[row, : len(enc.ids)] = enc.ids
-        mask[row, : len(enc.ids)] = 1
-    return ids, mask
+def _padded(encodings: Sequence[Encoding]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Token ids padded to the longest, and each row's length, with one Python step per text rather than
+    per token: per-token copying made the GPU path wait on this loop (measured on an H100)."""
+    lengths = np.fromiter((len(e) for e in encodings), dtype=np.int64, count=len(encodings))
+    flat = np.fromiter(
+        chain.from_iterable(e.ids for e in encodings), dtype=np.int64, count=int(lengths.sum())
+    )
+    ids = np.zeros((len(encodings), int(lengths.max(initial=0))), dtype=np.int64)
+    ids[np.arange(ids.shape[1]) < lengths[:, None]] = flat  # row-major: each row's tokens, then padding
+    return ids, lengths
+
+
+def _mask(lengths: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
+    return (np.arange(width) < lengths[:, None]).astype(np.int64)
 
 
 def _longest_first(encodings: Sequence[Encoding]) -> npt.NDArray[np.intp]:
     lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
     return np.argsort(-lengths, kind="stable")
-
-
-def _batches(encodings: Sequence[Encoding], batch_size: int) -> Iterator[npt.NDArray[np.intp]]:
-    """Row positions, batched longest first so each batch pads to similar lengths (less wasted compute)."""
-    order = _longest_first(encodings)
-    for start in range(0, len(order), batch_size):
-        yield order[start : start + batch_size]
 
 
 @contextmanager
@@ -177,11 +179,36 @@ class OnnxEmbedder:
         return self._run(self.tokenizer.encode(_SPACE.sub(" ", text).strip()).ids)
 
 
-class TorchEmbedder:
-    """The GPU path: transformers in fp16 on CUDA, all texts tokenised up front (in parallel, in Rust),
-    sorted by length, large batches, results copied back after the last batch. Runs on CPU in fp32 too (tests)."""
+_WORKER_TOKENIZER: list[Tokenizer] = []  # one per tokenising process, set by its initializer
 
-    def __init__(self, model_dir: Path, *, device: str = "cuda", fp16: bool = True) -> None:
+
+def _start_tokenising_worker(path: str) -> None:
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"  # the processes are the parallelism
+    _WORKER_TOKENIZER.append(_tokenizer(Path(path)))
+
+
+def _tokenise_in_worker(texts: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    return _padded(_WORKER_TOKENIZER[0].encode_batch(texts))
+
+
+class TorchEmbedder:
+    """The GPU path: transformers in fp16 on CUDA. Texts are tokenised in chunks by the Rust tokenizer (all
+    cores, off the GIL) in a background thread while the GPU runs the previous chunk; each chunk goes longest
+    first in large batches, and results are copied back after the last batch, so the GPU never waits on the
+    host. Runs on CPU in fp32 too (tests)."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        device: str = "cuda",
+        fp16: bool = True,
+        tokenise_processes: int | None = None,
+    ) -> None:
+        """``tokenise_processes`` > 0 tokenises in that many worker processes (one core each), 0 in the
+        tokenizer's own threads in this process; by default all cores but one on a GPU with 4+ cores. On
+        one H100 with 16 cores, tokenising took 2.3x as long as the GPU's work, and 15 processes beat the
+        tokenizer's threads (docs/benchmarks.md)."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
         from transformers import AutoModel
@@ -191,9 +218,25 @@ class TorchEmbedder:
         dtype = torch.float16 if fp16 and self.device.type == "cuda" else torch.float32
         model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, dtype=dtype)
         self.model = model.to(self.device).eval()
-        self.tokenizer = _tokenizer(model_dir / "tokenizer.json")
+        self.tokenizer_path = model_dir / "tokenizer.json"
+        self.tokenizer = _tokenizer(self.tokenizer_path)
+        cores = os.cpu_count() or 1
+        auto = cores - 1 if self.device.type == "cuda" and cores >= 4 else 0
+        self.tokenise_processes = auto if tokenise_processes is None else tokenise_processes
+        self._processes: ProcessPoolExecutor | None = None
         self.name = f"{MODEL_NAME} (torch {self.device.type} {str(dtype).removeprefix('torch.')})"
         self.dim = DIM
+
+    def _process_pool(self) -> ProcessPoolExecutor:
+        """Started once and kept: spawned (not forked) because this process holds a CUDA context."""
+        if self._processes is None:
+            self._processes = ProcessPoolExecutor(
+                self.tokenise_processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_tokenising_worker,
+                initargs=(str(self.tokenizer_path),),
+            )
+        return self._processes
 
     def _run(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> Any:
         torch = self.torch
@@ -207,26 +250,53 @@ class TorchEmbedder:
         pooled = (hidden.float() * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled, dim=1)
 
+    def close(self) -> None:
+        if self._processes is not None:
+            self._processes.shutdown()
+            self._processes = None
+
+    def _tokenise(self, texts: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        return _padded(self.tokenizer.encode_batch(texts))
+
     def encode_documents(
-        self, texts: Sequence[str], *, batch_size: int = 512, progress: bool = False
+        self, texts: Sequence[str], *, batch_size: int = 1024, progress: bool = False
     ) -> Matrix:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch(list(texts))
+        size = max(1, batch_size)
+        chunk = size * (2 if self.tokenise_processes else 4)
+        starts = range(0, len(texts), chunk)
         pending: list[tuple[npt.NDArray[np.intp], Any]] = []
-        with self.torch.inference_mode(), _progress_bar(len(texts), progress, "embedding") as advance:
-            for rows in _batches(encodings, max(1, batch_size)):
-                ids, mask = _pad([encodings[i] for i in rows])
-                pending.append((rows, self._run(ids, mask)))
-                if advance:
-                    advance(len(rows))
-            for rows, result in pending:  # copy back at the end so the GPU never waits on the host
+        with (
+            ExitStack() as stack,
+            self.torch.inference_mode(),
+            _progress_bar(len(texts), progress, "embedding") as advance,
+        ):
+            pool: Executor
+            if self.tokenise_processes:
+                pool, work = self._process_pool(), _tokenise_in_worker
+            else:
+                pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="tokenise"))
+                work = self._tokenise
+            chunks = [pool.submit(work, list(texts[s : s + chunk])) for s in starts]
+            for start, future in zip(starts, chunks, strict=True):
+                ids, lengths = future.result()
+                order = np.argsort(-lengths, kind="stable")  # longest first: batches pad to similar lengths
+                for first in range(0, len(order), size):
+                    rows = order[first : first + size]
+                    width = int(lengths[rows[0]])
+                    result = self._run(ids[rows, :width], _mask(lengths[rows], width))
+                    pending.append((rows + start, result))
+                    if advance:
+                        advance(len(rows))
+            for rows, result in pending:
                 out[rows] = result.cpu().numpy()
         return out
 
     def encode_query(self, text: str) -> Matrix:
-        ids, mask = _pad([self.tokenizer.encode(_SPACE.sub(" ", text).strip())])
+        ids, lengths = _padded([self.tokenizer.encode(_SPACE.sub(" ", text).strip())])
+        mask = _mask(lengths, ids.shape[1])
         with self.torch.inference_mode():
             return np.asarray(self._run(ids, mask)[0].cpu().numpy(), dtype=np.float32)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import re
 import shutil
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +29,7 @@ NAME_ANALYZER = "paperwire_names"
 TEXT_FIELDS = ("text", "title", "authors")
 SNIPPET_CHARS = 240
 WRITER_HEAP = 200_000_000
+IDS_UNION_LIMIT = 4000  # see KeywordIndex._ids_query
 
 
 class IncompatibleIndex(RuntimeError):
@@ -100,6 +103,16 @@ def _day_number(day: dt.date | None) -> int:
     return day.year * 10000 + day.month * 100 + day.day if day else 0
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _words(terms: Sequence[str]) -> list[str]:
+    """A query's loose terms as separate words: ``Multi-Scale`` ranks like ``multi scale`` rather than
+    as a phrase. Phrases cost position reads (the slow tail at 1M papers), and the words scored better
+    on SciFact's train split (keyword nDCG@10 0.6936 -> 0.7048). Quoted phrases stay phrases."""
+    return [word for term in terms for word in _WORD.findall(term)]
+
+
 def _quote(text: str) -> str:
     """One quoted clause of tantivy's query language; quotes and backslashes are only punctuation here."""
     return '"' + text.replace("\\", " ").replace('"', " ") + '"'
@@ -126,6 +139,16 @@ def _mark(text: str, window: tuple[int, int], ranges: Iterable[Any], offset: int
     return "".join(out)
 
 
+def _meta_stamp(directory: Path) -> tuple[int, int, int] | None:
+    """Identifies the index's last commit: tantivy replaces meta.json (a new file) on every commit and
+    merge, whichever process makes it."""
+    try:
+        st = (directory / "meta.json").stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 def _paper_ids(searcher: Any, addresses: Sequence[Any]) -> list[int]:
     """Paper ids of search hits from the fast field, without loading stored documents."""
     return [int(v) for v in searcher.fast_field_values("paper_id", list(addresses))]
@@ -143,6 +166,8 @@ class KeywordIndex:
         self.title_boost = title_boost
         directory.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
+        self._reload_lock = threading.Lock()
+        self._stamp = _meta_stamp(directory)  # read before opening: a commit after it reloads again
         try:
             self.index = tantivy.Index(self.schema, path=str(directory), reuse=True)
         except ValueError as exc:
@@ -159,8 +184,45 @@ class KeywordIndex:
         shutil.rmtree(directory, ignore_errors=True)
 
     def __len__(self) -> int:
-        self.index.reload()
-        return int(self.index.searcher().num_docs)
+        return int(self.searcher().num_docs)
+
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher over the last commit, whichever process made it.
+
+        The reader is reloaded only when meta.json changed since the last reload (one stat, ~2 us),
+        not on every call: a reload reopens every segment (~0.3 ms at 1M papers, 14 segments). Use one
+        searcher for all the reads of one answer; doc addresses belong to the searcher that found them.
+        """
+        stamp = _meta_stamp(self.directory)
+        if stamp != self._stamp:
+            with self._reload_lock:
+                if stamp != self._stamp:
+                    self.index.reload()
+                    self._stamp = stamp
+        return self.index.searcher()
+
+    def _reload(self) -> None:
+        """After a write by this process: reload now (the stamp is read first, so no commit is missed)."""
+        with self._reload_lock:
+            stamp = _meta_stamp(self.directory)
+            self.index.reload()
+            self._stamp = stamp
+
+    def _ids_query(self, paper_ids: Iterable[int]) -> tantivy.Query:
+        """Matches the given papers. Up to a few thousand ids, a union of term queries is 2-4x faster
+        than ``term_set_query`` on ``paper_id`` (1M papers: 100 ids 0.4 vs 1.7 ms, 4,000 ids 22 vs
+        32 ms); past that the union's cost grows with its size and the term set wins."""
+        unique = list(dict.fromkeys(int(p) for p in paper_ids))
+        if len(unique) > IDS_UNION_LIMIT:
+            return tantivy.Query.term_set_query(self.schema, "paper_id", unique)
+        terms = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.term_query(self.schema, "paper_id", pid, index_option="basic"),
+            )
+            for pid in unique
+        ]
+        return tantivy.Query.boolean_query(terms)
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -174,7 +236,7 @@ class KeywordIndex:
             writer.add_document(self._document(paper))
         writer.commit()
         writer.wait_merging_threads()
-        self.index.reload()
+        self._reload()
 
     def delete(self, paper_ids: Iterable[int]) -> None:
         writer = self.index.writer(WRITER_HEAP, 1)
@@ -182,7 +244,7 @@ class KeywordIndex:
             writer.delete_documents_by_term("paper_id", pid)
         writer.commit()
         writer.wait_merging_threads()
-        self.index.reload()
+        self._reload()
 
     def _document(self, paper: IndexedPaper) -> tantivy.Document:
         doc = tantivy.Document()
@@ -247,10 +309,10 @@ class KeywordIndex:
         return clauses
 
     def _query(self, parsed: ParsedQuery, restrict: Sequence[int] | None = None) -> tantivy.Query | None:
-        text = self.text_query([*parsed.terms, *parsed.phrases])
+        text = self.text_query([*_words(parsed.terms), *parsed.phrases])
         clauses = self.filter_query(parsed)
         if restrict is not None:
-            ids = tantivy.Query.term_set_query(self.schema, "paper_id", list(restrict))
+            ids = self._ids_query(restrict)
             clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(ids, 0.0)))
         if text is None and not clauses:
             return None
@@ -267,8 +329,7 @@ class KeywordIndex:
         query = self._query(parsed)
         if query is None:
             return KeywordHits([], [], 0)
-        self.index.reload()
-        searcher = self.index.searcher()
+        searcher = self.searcher()
         by_date = not parsed.text.strip()
         if by_date:
             result = searcher.search(query, limit, count=count, order_by_field="published", offset=offset)
@@ -286,8 +347,7 @@ class KeywordIndex:
         query = self._query(parsed, restrict=paper_ids)
         if query is None:
             return {}
-        self.index.reload()
-        searcher = self.index.searcher()
+        searcher = self.searcher()
         result = searcher.search(query, len(paper_ids), count=False)
         addresses = [addr for _, addr in result.hits]
         ids = _paper_ids(searcher, addresses)
@@ -307,8 +367,7 @@ class KeywordIndex:
         return self._lookup("title_key", key) if key else None
 
     def _lookup(self, field: str, value: str) -> int | None:
-        self.index.reload()
-        searcher = self.index.searcher()
+        searcher = self.searcher()
         result = searcher.search(tantivy.Query.term_query(self.schema, field, value), 1, count=False)
         if not result.hits:
             return None
@@ -318,10 +377,8 @@ class KeywordIndex:
         """Stored fields of the given papers (those that are indexed)."""
         if not paper_ids:
             return {}
-        self.index.reload()
-        searcher = self.index.searcher()
-        query = tantivy.Query.term_set_query(self.schema, "paper_id", list(paper_ids))
-        result = searcher.search(query, len(paper_ids), count=False)
+        searcher = self.searcher()
+        result = searcher.search(self._ids_query(paper_ids), len(paper_ids), count=False)
         docs = {}
         for _, addr in result.hits:
             doc = searcher.doc(addr).to_dict()
@@ -330,8 +387,7 @@ class KeywordIndex:
 
     def all_documents(self) -> dict[int, dict[str, Any]]:
         """Every stored document by paper id: what a rebuilt and an incremental index are compared on."""
-        self.index.reload()
-        searcher = self.index.searcher()
+        searcher = self.searcher()
         result = searcher.search(tantivy.Query.all_query(), max(1, searcher.num_docs), count=False)
         out = {}
         for _, addr in result.hits:
@@ -355,8 +411,7 @@ class KeywordIndex:
         # phrases are marked word by word: the abstract field keeps no positions for phrase matching
         words = [*parsed.terms, *(w for p in parsed.phrases for w in p.split())] if parsed else []
         clauses = [_quote(word) for word in words if word.strip()]
-        self.index.reload()
-        searcher = self.index.searcher()
+        searcher = self.searcher()
         generators = {}
         if clauses:
             marked = self.index.parse_query(" ".join(clauses), ["title", "abstract"])
@@ -364,8 +419,7 @@ class KeywordIndex:
                 generator = tantivy.SnippetGenerator.create(searcher, marked, self.schema, name)
                 generator.set_max_num_chars(1000 if name == "title" else SNIPPET_CHARS)
                 generators[name] = generator
-        query = tantivy.Query.term_set_query(self.schema, "paper_id", list(paper_ids))
-        result = searcher.search(query, len(paper_ids), count=False)
+        result = searcher.search(self._ids_query(paper_ids), len(paper_ids), count=False)
         out: dict[int, tuple[str, dict[str, str]]] = {}
         addresses = [addr for _, addr in result.hits]
         for pid, addr in zip(_paper_ids(searcher, addresses), addresses, strict=True):

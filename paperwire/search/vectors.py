@@ -172,6 +172,13 @@ class VectorIndex:
         _, found = self._positions(np.asarray([paper_id], dtype=np.int64))
         return bool(found[0])
 
+    def present(self, paper_ids: Sequence[int]) -> list[int]:
+        """Those of ``paper_ids`` that have a vector, in their order (one lookup for all of them)."""
+        if not paper_ids:
+            return []
+        _, found = self._positions(np.asarray(paper_ids, dtype=np.int64))
+        return [pid for pid, ok in zip(paper_ids, found.tolist(), strict=True) if ok]
+
     @property
     def mode(self) -> str:
         return "exact" if self._graph is None else "hnsw"

@@ -75,6 +75,24 @@ def test_int8_and_fp32_onnx_match_torch_fp32(
     assert int8_cos.mean() >= 0.99, int8_cos
 
 
+def test_torch_path_is_the_same_batched_chunked_or_tokenised_in_processes(
+    real_papers: list[dict[str, str]],
+) -> None:
+    """The GPU path's batching, chunking and worker-process tokenising must not change any vector."""
+    texts = [document_text(p["title"], p["abstract"]) for p in real_papers[:12]] + ["short", "a b c"]
+    threads = TorchEmbedder(model_export.source_dir(), device="cpu")
+    processes = TorchEmbedder(model_export.source_dir(), device="cpu", tokenise_processes=2)
+    try:
+        one_at_a_time = np.stack([threads.encode_query(text) for text in texts])
+        in_threads = threads.encode_documents(texts, batch_size=3)  # 4 chunks of 12, batches of 3
+        in_processes = processes.encode_documents(texts, batch_size=2)
+    finally:
+        processes.close()
+    assert threads.tokenise_processes == 0  # the default on CPU: no worker processes
+    np.testing.assert_allclose(in_threads, one_at_a_time, atol=1e-5)
+    np.testing.assert_allclose(in_processes, one_at_a_time, atol=1e-5)
+
+
 def test_the_export_is_reused_and_pinned(onnx_settings: Settings) -> None:
     files = model_export.ensure_model(onnx_settings.data_dir)
     mtime = files.int8.stat().st_mtime_ns

