@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         le=500,
         description="Database connections per web worker, plus as many again in overflow.",
     )
+    web_workers: int = Field(
+        default_factory=lambda: min(os.cpu_count() or 1, 8),
+        ge=1,
+        le=64,
+        description="Worker processes of `paperwire serve` (default: one per CPU core, at most 8).",
+    )
     trust_proxy_headers: bool = Field(
         default=False,
         description="Take the client IP (for rate limits) from X-Forwarded-For; enable only behind your own proxy.",

@@ -20,10 +20,15 @@ from paperwire.db.migrate import upgrade
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes [default: PAPERWIRE_WEB_WORKERS, else one per CPU core, at most 8].",
+)
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 @pass_app
-def serve(app: AppContext, host: str, port: int, workers: int, reload: bool) -> None:
+def serve(app: AppContext, host: str, port: int, workers: int | None, reload: bool) -> None:
     """Run the web app: daily papers, search, paper pages, accounts, JSON API and feeds."""
     import os
 
@@ -46,9 +51,10 @@ def serve(app: AppContext, host: str, port: int, workers: int, reload: bool) -> 
         "paperwire.web.main:app",
         host=host,
         port=port,
-        workers=None if reload else workers,
+        workers=None if reload else (workers or app.settings.web_workers),
         reload=reload,
         log_level="warning",
+        access_log=False,  # not shown at log level warning anyway; skips the per-request logging call
         proxy_headers=app.settings.trust_proxy_headers,
         # A worker importing the app on a busy 2-core machine can take several seconds; uvicorn's default
         # 5 s health check would kill and respawn it forever.

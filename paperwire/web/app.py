@@ -33,6 +33,7 @@ from paperwire.web import routes
 from paperwire.web.deps import SignInRequired, templates, verify_csrf
 from paperwire.web.errors import DOMAIN_ERRORS, status_for
 from paperwire.web.middleware import CsrfCookieMiddleware
+from paperwire.web.pagecache import PageCache
 
 log = logging.getLogger("paperwire.web")
 STATIC = Path(__file__).with_name("static")
@@ -78,16 +79,28 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.search = None
+    app.state.page_cache = PageCache()
     settings.secret()
     app.add_middleware(CsrfCookieMiddleware, secure=settings.base_url.startswith("https://"))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for info in pkgutil.iter_modules(routes.__path__):
-        module = importlib.import_module(f"{routes.__name__}.{info.name}")
+    names = sorted((info.name for info in pkgutil.iter_modules(routes.__path__)), key=_route_order)
+    for name in names:
+        module = importlib.import_module(f"{routes.__name__}.{name}")
         router = getattr(module, "router", None)
         if router is not None:
             app.include_router(router)
     _install_error_handlers(app)
     return app
+
+
+# Routers are tried in order, every route of each: the hottest pages first (a paper page used to try 80
+# routes before its own). None of their paths (/, /about, /papers..., /search, /api/daily_papers,
+# /api/papers/...) is one another router answers, so the order changes no route's meaning.
+HOT_ROUTERS = ("pages", "search", "api")
+
+
+def _route_order(name: str) -> tuple[int, str]:
+    return (HOT_ROUTERS.index(name) if name in HOT_ROUTERS else len(HOT_ROUTERS), name)
 
 
 def wants_json(request: Request) -> bool:

@@ -4,78 +4,143 @@ Anonymous visitors of the same URL see the same page, except for their CSRF toke
 rendered once with a placeholder token and each response swaps in the visitor's own. Entries live
 ``settings.web_cache_seconds`` and are dropped at once (in this process) when a vote, submission or
 moderation changes a list; other worker processes catch up within the same few seconds.
+
+The routes using it are ``async``: a fresh entry is served on the event loop without a threadpool hop.
+A missing or expired entry is rendered once, in the threadpool, however many requests ask for it at
+that moment (the others wait for that render instead of each rendering the same page: without this,
+32 concurrent visitors re-rendered the daily page together every few seconds, which set its p99). A
+render that started before a list changed is handed to the requests that waited for it but not kept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
-from paperwire.web.deps import app_settings, csrf_value
+from paperwire.web.deps import app_settings, csrf_value, run_page_work
 
 PLACEHOLDER = "__paperwire_csrf_placeholder__"
 MAX_ENTRIES = 2000
-_lock = threading.Lock()
+
+Entry = tuple[float, bytes, int]  # (rendered at, body, status)
+T = TypeVar("T")
 
 
-def _store(request: Request) -> dict[str, tuple[float, bytes, int]]:
-    store: dict[str, tuple[float, bytes, int]] | None = getattr(request.app.state, "page_cache", None)
-    if store is None:
-        store = request.app.state.page_cache = {}
-    return store
+@dataclass
+class PageCache:
+    entries: dict[str, Entry] = field(default_factory=dict)
+    # Bumped by every change to a list: a render that began under an older generation is not stored.
+    generation: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Renders in progress, one per key (touched only on the event loop).
+    pending: dict[str, asyncio.Future[Entry]] = field(default_factory=dict)
+
+    def forget(self) -> None:
+        with self.lock:
+            self.generation += 1
+            self.entries.clear()
+
+    def store(self, key: str, entry: Entry, generation: int) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return
+            if len(self.entries) >= MAX_ENTRIES:
+                self.entries.clear()
+            self.entries[key] = entry
 
 
-def cached_page(request: Request, user: User | None, render: Callable[[], _TemplateResponse]) -> Response:
-    """``render()``'s page, from the cache when the visitor is anonymous and a fresh copy exists."""
+def page_cache(request: Request) -> PageCache:
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    if cache is None:
+        cache = request.app.state.page_cache = PageCache()
+    return cache
+
+
+async def _entry(request: Request, key: str, ttl: float, build: Callable[[], tuple[bytes, int]]) -> Entry:
+    """The fresh entry for ``key``, rendering it (once, however many ask at the same time) when needed."""
+    cache = page_cache(request)
+    hit = cache.entries.get(key)
+    if hit is not None and time.monotonic() - hit[0] <= ttl:
+        return hit
+    pending = cache.pending.get(key)
+    if pending is None or pending.get_loop() is not asyncio.get_running_loop():  # (a loop that was shut down)
+        pending = cache.pending[key] = asyncio.ensure_future(_render(request, cache, key, build))
+        # Nobody may be left to collect an error (every waiter gone): retrieve it so asyncio does not warn.
+        pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+    # Shielded: a visitor who disconnects must not cancel the render the others wait for.
+    return await asyncio.shield(pending)
+
+
+async def _render(
+    request: Request, cache: PageCache, key: str, build: Callable[[], tuple[bytes, int]]
+) -> Entry:
+    generation = cache.generation
+    try:
+        body, status = await run_page_work(request, build)
+    finally:
+        if cache.pending.get(key) is asyncio.current_task():
+            del cache.pending[key]
+    entry = (time.monotonic(), body, status)
+    cache.store(key, entry, generation)
+    return entry
+
+
+def _with_session(request: Request, work: Callable[[Session], T]) -> T:
+    """``work`` with a database session of its own (a render shared by several requests must not use
+    a session that one of them closes when it ends)."""
+    with request.app.state.sessionmaker() as db:
+        return work(db)
+
+
+async def cached_page(
+    request: Request, user: User | None, render: Callable[[Session], _TemplateResponse]
+) -> Response:
+    """``render(db)``'s page (run in the threadpool), from the cache when the visitor is anonymous."""
     ttl = app_settings(request).web_cache_seconds
     if user is not None or ttl <= 0:
-        return render()
-    key = f"{request.url.path}?{request.url.query}"
-    store = _store(request)
-    now = time.monotonic()
-    hit = store.get(key)
-    if hit is None or now - hit[0] > ttl:
+        return await run_page_work(request, _with_session, request, render)
+
+    def build() -> tuple[bytes, int]:
         state = request.scope.setdefault("state", {})
         real = state.pop("csrf_token", None)
         state["csrf_token"] = PLACEHOLDER
-        response = render()
-        state["csrf_token"] = real
-        if real is None:
-            state.pop("csrf_token")
-        hit = (now, bytes(response.body), response.status_code)
-        with _lock:
-            if len(store) >= MAX_ENTRIES:
-                store.clear()
-            store[key] = hit
-    body = hit[1].replace(PLACEHOLDER.encode(), csrf_value(request).encode())
-    return HTMLResponse(body, status_code=hit[2])
+        try:
+            response = _with_session(request, render)
+        finally:
+            state["csrf_token"] = real
+            if real is None:
+                state.pop("csrf_token")
+        return bytes(response.body), response.status_code
+
+    _, body, status = await _entry(request, f"{request.url.path}?{request.url.query}", ttl, build)
+    return HTMLResponse(body.replace(PLACEHOLDER.encode(), csrf_value(request).encode()), status_code=status)
 
 
-def cached_json(request: Request, build: Callable[[], bytes]) -> Response:
-    """The same micro-cache for public JSON (no per-visitor parts at all)."""
+async def cached_json(request: Request, build: Callable[[Session], bytes]) -> Response:
+    """The same micro-cache for public JSON (no per-visitor parts at all); ``build(db)`` runs in the threadpool."""
     ttl = app_settings(request).web_cache_seconds
     if ttl <= 0:
-        return Response(build(), media_type="application/json")
-    key = f"json:{request.url.path}?{request.url.query}"
-    store = _store(request)
-    now = time.monotonic()
-    hit = store.get(key)
-    if hit is None or now - hit[0] > ttl:
-        hit = (now, build(), 200)
-        with _lock:
-            if len(store) >= MAX_ENTRIES:
-                store.clear()
-            store[key] = hit
-    return Response(hit[1], media_type="application/json")
+        body = await run_page_work(request, _with_session, request, build)
+        return Response(body, media_type="application/json")
+    _, body, _ = await _entry(
+        request,
+        f"json:{request.url.path}?{request.url.query}",
+        ttl,
+        lambda: (_with_session(request, build), 200),
+    )
+    return Response(body, media_type="application/json")
 
 
 def forget_pages(request: Request) -> None:
-    """A list changed: drop every cached page of this process."""
-    with _lock:
-        _store(request).clear()
+    """A list changed: drop every cached page of this process (and any render already under way)."""
+    page_cache(request).forget()

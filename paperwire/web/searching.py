@@ -4,6 +4,13 @@ A store without a search index (only the bundled sample, ``paperwire index`` not
 working /search page: the fallback matches every term in titles and abstracts with SQL ``LIKE`` and
 skips filters it cannot apply. ``Results.mode`` says which one answered, and the page shows it. Once
 the index exists (checked on every call, a file stat) the real service answers.
+
+What the service answers depends on the index alone (hits carry ids, scores and highlights, never
+upvotes), so answers are kept in small per-process LRU caches keyed on the index's stamp: the
+modification time, size and inode of the files ``paperwire index`` rewrites whenever it changes
+anything (its state file, the keyword index's ``meta.json``, the vector manifest). A re-index in any
+process changes the stamp, so no cached answer outlives the index it came from. Counts that change
+between re-indexes (upvotes, who voted) are never cached here: pages read them from the database.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine, and_, func, or_, select
@@ -25,6 +34,11 @@ from paperwire.db.models import Paper
 
 log = logging.getLogger("paperwire.web")
 _lock = threading.Lock()
+
+SEARCH_CACHE_SIZE = 512  # pages of hits (20 hits with highlights: about 30 kB each)
+SIMILAR_CACHE_SIZE = 4096  # similar-paper lists (a few hundred bytes each)
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -82,6 +96,47 @@ def _snippet(text: str, terms: list[str], width: int = 240) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
 
 
+class LRU(Generic[K, V]):
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+Stamp = tuple[tuple[int, int, int], ...]
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0, 0)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 class KeywordFallback:
     """Substring search in SQL: slow on big stores, but needs no index."""
 
@@ -131,6 +186,25 @@ class AdaptiveSearch:
         self.fallback = KeywordFallback(engine)
         self._service: SearchBackend | None = None
         self._engine = engine
+        self._stamp_files: list[Path] | None = None
+        self._searches: LRU[tuple[Stamp, str, str, int, int], Results] = LRU(SEARCH_CACHE_SIZE)
+        self._similar: LRU[tuple[Stamp, str, int], list[Hit]] = LRU(SIMILAR_CACHE_SIZE)
+
+    def index_stamp(self) -> Stamp | None:
+        """What identifies the index's current contents (a few file stats), or None without an index."""
+        files = self._stamp_files
+        if files is None:
+            try:
+                from paperwire.search import indexer
+            except ImportError:
+                return None
+            files = self._stamp_files = [
+                indexer.keyword_dir(self.settings) / "meta.json",
+                indexer.index_root(self.settings) / indexer.STATE_FILE,
+                indexer.vector_dir(self.settings) / "index.json",
+            ]
+        stamp = tuple(_file_stamp(path) for path in files)
+        return stamp if stamp[0] != (0, 0, 0) else None
 
     def _backend(self) -> SearchBackend:
         try:
@@ -152,24 +226,42 @@ class AdaptiveSearch:
         An index that cannot be opened (made by another version, half-written) is an operator's problem:
         it is logged, and the keyword fallback answers meanwhile.
         """
+        started = time.perf_counter()
+        stamp = self.index_stamp()  # read before searching: a re-index meanwhile gives a new key
+        key = (stamp, query, mode, limit, offset) if stamp is not None else None
+        cached = self._searches.get(key) if key is not None else None
+        if cached is not None:
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
         backend = self._backend()
         try:
-            return backend.search(query, mode=mode, limit=limit, offset=offset)
+            results = backend.search(query, mode=mode, limit=limit, offset=offset)
         except RuntimeError:
             if backend is self.fallback:
                 raise
             log.exception("search index unusable; answering with the keyword fallback")
             return self.fallback.search(query, mode=mode, limit=limit, offset=offset)
+        if key is not None and backend is not self.fallback:
+            self._searches.put(key, results)
+        return results
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[Hit]:
         """Similar papers, or none when the paper is not indexed yet (or the index is unusable)."""
+        stamp = self.index_stamp()
+        key = (stamp, arxiv_id, limit) if stamp is not None else None
+        cached = self._similar.get(key) if key is not None else None
+        if cached is not None:
+            return cached
+        backend = self._backend()
         try:
-            return self._backend().similar(arxiv_id, limit=limit)
+            hits = backend.similar(arxiv_id, limit=limit)
         except LookupError:
-            return []
+            hits = []
         except RuntimeError:
             log.exception("search index unusable; no similar papers")
             return []
+        if key is not None and backend is not self.fallback:
+            self._similar.put(key, hits)
+        return hits
 
 
 def get_search(request: Request) -> SearchBackend:

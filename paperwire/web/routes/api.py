@@ -23,11 +23,13 @@ from paperwire.feed.submit import arxiv_fetcher, submit_paper
 from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.feed.votes import set_vote
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
-from paperwire.web.deps import CurrentUser, SessionDep, SettingsDep
+from paperwire.web.deps import CurrentUser, SessionDep, SettingsDep, run_page_work
 from paperwire.web.pagecache import cached_json, forget_pages
 from paperwire.web.routes.submit import today
 from paperwire.web.searching import get_search
 from paperwire.web.views import (
+    EntryRow,
+    PaperRow,
     cached_latest_day,
     forget_latest_day,
     items_for_hits,
@@ -107,13 +109,15 @@ def _iso(day: dt.date | None) -> str | None:
     return f"{day.isoformat()}T00:00:00.000Z" if day else None
 
 
-def _user(entry: DailyEntry | None) -> UserOut | None:
+def _user(entry: DailyEntry | EntryRow | None) -> UserOut | None:
     if entry is None or not entry.submitter:
         return None
     return UserOut(name=entry.submitter, fullname=entry.submitter)
 
 
-def paper_out(paper: Paper, entry: DailyEntry | None, upvotes: int | None = None) -> PaperOut:
+def paper_out(
+    paper: Paper | PaperRow, entry: DailyEntry | EntryRow | None, upvotes: int | None = None
+) -> PaperOut:
     return PaperOut(
         id=paper.arxiv_id,
         authors=[AuthorOut(name=a) for a in paper.authors],
@@ -131,7 +135,9 @@ def paper_out(paper: Paper, entry: DailyEntry | None, upvotes: int | None = None
     )
 
 
-def daily_out(paper: Paper, entry: DailyEntry | None, upvotes: int | None = None) -> DailyPaperOut:
+def daily_out(
+    paper: Paper | PaperRow, entry: DailyEntry | EntryRow | None, upvotes: int | None = None
+) -> DailyPaperOut:
     return DailyPaperOut(
         paper=paper_out(paper, entry, upvotes),
         publishedAt=_iso(paper.published),
@@ -143,9 +149,8 @@ def daily_out(paper: Paper, entry: DailyEntry | None, upvotes: int | None = None
 
 
 @router.get("/daily_papers", response_model=list[DailyPaperOut], summary="Daily papers")
-def api_daily_papers(
+async def api_daily_papers(
     request: Request,
-    db: SessionDep,
     settings: SettingsDep,
     date: Annotated[dt.date | None, Query(description="A day, YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(pattern=r"^\d{4}-W\d{2}$", description="An ISO week, 2026-W23")] = None,
@@ -165,11 +170,11 @@ def api_daily_papers(
         parse_month(month) if month else None,
     )  # 422 before caching
 
-    def build() -> bytes:
+    def build(db: Session) -> bytes:
         items = _daily_papers(request, db, settings, date, periods, sort, p * limit, limit)
         return DAILY_LIST.dump_json(items)
 
-    return cached_json(request, build)
+    return await cached_json(request, build)
 
 
 DAILY_LIST = TypeAdapter(list[DailyPaperOut])
@@ -205,7 +210,7 @@ def _daily_papers(
 
 
 @router.get("/papers/search", response_model=list[DailyPaperOut], summary="Search papers")
-def api_search(
+async def api_search(
     request: Request,
     db: SessionDep,
     q: Annotated[
@@ -214,11 +219,14 @@ def api_search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
 ) -> list[DailyPaperOut]:
-    try:
-        results = get_search(request).search(q, mode=mode, limit=limit)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    return [daily_out(row.paper, row.entry) for row in items_for_hits(db, None, results.hits)]
+    def work() -> list[DailyPaperOut]:
+        try:
+            results = get_search(request).search(q, mode=mode, limit=limit)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return [daily_out(row.paper, row.entry) for row in items_for_hits(db, None, results.hits)]
+
+    return await run_page_work(request, work)
 
 
 def _canonical(arxiv_id: str) -> str:

@@ -7,20 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
-from paperwire.db.models import Paper
 from paperwire.feed.bibtex import bibtex, citation_key
 from paperwire.feed.daily import adjacent_days, daily_list, paper_with_entry
 from paperwire.feed.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
 from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.feed.votes import voted_papers
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
-from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep
+from paperwire.web import views
+from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, run_page_work
 from paperwire.web.pagecache import cached_page
 from paperwire.web.searching import get_search
-from paperwire.web.views import Item, cached_latest_day, items, render, trending_now
+from paperwire.web.views import Item, cached_latest_day, items, render, title_rows, trending_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,13 +33,12 @@ def home() -> RedirectResponse:
 
 
 @router.get("/papers", name="daily_page")
-def daily_page(
+async def daily_page(
     request: Request,
-    db: SessionDep,
     user: OptionalUser,
     date: Annotated[dt.date | None, Query(description="List day, YYYY-MM-DD; default the latest.")] = None,
 ) -> Response:
-    def page() -> _TemplateResponse:
+    def page(db: Session) -> _TemplateResponse:
         day = date or cached_latest_day(db, request)
         if day is None:
             return render(
@@ -60,7 +59,7 @@ def daily_page(
             feed_query=f"?date={day.isoformat()}" if date else "",
         )
 
-    return cached_page(request, user, page)
+    return await cached_page(request, user, page)
 
 
 def _maybe(prefix: str, label: str | None) -> str | None:
@@ -68,10 +67,10 @@ def _maybe(prefix: str, label: str | None) -> str | None:
 
 
 @router.get("/papers/week/{week}", name="week_page")
-def week_page(request: Request, db: SessionDep, user: OptionalUser, week: str) -> Response:
+async def week_page(request: Request, user: OptionalUser, week: str) -> Response:
     period = parse_week(week[:20])
 
-    def page() -> _TemplateResponse:
+    def page(db: Session) -> _TemplateResponse:
         return render(
             request,
             "list.html",
@@ -83,14 +82,14 @@ def week_page(request: Request, db: SessionDep, user: OptionalUser, week: str) -
             month=f"{period.start:%Y-%m}",
         )
 
-    return cached_page(request, user, page)
+    return await cached_page(request, user, page)
 
 
 @router.get("/papers/month/{month}", name="month_page")
-def month_page(request: Request, db: SessionDep, user: OptionalUser, month: str) -> Response:
+async def month_page(request: Request, user: OptionalUser, month: str) -> Response:
     period = parse_month(month[:20])
 
-    def page() -> _TemplateResponse:
+    def page(db: Session) -> _TemplateResponse:
         return render(
             request,
             "list.html",
@@ -102,19 +101,19 @@ def month_page(request: Request, db: SessionDep, user: OptionalUser, month: str)
             week=week_label(period.start),
         )
 
-    return cached_page(request, user, page)
+    return await cached_page(request, user, page)
 
 
 @router.get("/papers/trending", name="trending_page")
-def trending_page(request: Request, db: SessionDep, user: OptionalUser, settings: SettingsDep) -> Response:
-    def page() -> _TemplateResponse:
+async def trending_page(request: Request, user: OptionalUser, settings: SettingsDep) -> Response:
+    def page(db: Session) -> _TemplateResponse:
         now = trending_now(db, request)
         ranked = trending(db, now, 50, TrendingSettings.from_settings(settings))
         mine = voted_papers(db, user.id if user else None, [t.paper.id for t in ranked])
         rows = [Item(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked]
         return render(request, "list.html", heading="Trending papers", kind="trending", rows=rows, as_of=now)
 
-    return cached_page(request, user, page)
+    return await cached_page(request, user, page)
 
 
 def _canonical(arxiv_id: str) -> str:
@@ -138,28 +137,32 @@ def bibtex_download(db: SessionDep, arxiv_id: str) -> Response:
 
 
 @router.get("/papers/{arxiv_id:path}", name="paper_page")
-def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv_id: str) -> Response:
+async def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv_id: str) -> Response:
     canonical = _canonical(arxiv_id)
     if canonical != arxiv_id:
         return RedirectResponse(f"/papers/{canonical}", 308)
-    found = paper_with_entry(db, canonical)
-    if found is None:
-        raise HTTPException(404, f"no paper {canonical} in this store; signed-in users can submit it")
-    paper, entry = found
-    voted = bool(voted_papers(db, user.id if user else None, [paper.id]))
-    hits = get_search(request).similar(canonical, limit=SIMILAR)
-    by_id = {p.id: p for p in db.scalars(select(Paper).where(Paper.id.in_([h.paper_id for h in hits])))}
-    similar = [by_id[h.paper_id] for h in hits if h.paper_id in by_id and h.paper_id != paper.id]
-    return render(
-        request,
-        "paper.html",
-        paper=paper,
-        entry=entry,
-        voted=voted,
-        upvotes=entry.upvotes if entry else 0,
-        similar=similar,
-        bibtex=bibtex(paper),
-    )
+
+    def page() -> Response:
+        found = views.paper_with_entry(db, canonical)
+        if found is None:
+            raise HTTPException(404, f"no paper {canonical} in this store; signed-in users can submit it")
+        paper, entry = found
+        voted = bool(voted_papers(db, user.id if user else None, [paper.id]))
+        hits = get_search(request).similar(canonical, limit=SIMILAR)  # cached until the index changes
+        by_id = title_rows(db, [h.paper_id for h in hits])
+        similar = [by_id[h.paper_id] for h in hits if h.paper_id in by_id and h.paper_id != paper.id]
+        return render(
+            request,
+            "paper.html",
+            paper=paper,
+            entry=entry,
+            voted=voted,
+            upvotes=entry.upvotes if entry else 0,  # read now: never cached
+            similar=similar,
+            bibtex=bibtex(paper),
+        )
+
+    return await run_page_work(request, page)
 
 
 @router.get("/about", name="about_page")

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from paperwire.web.deps import OptionalUser, SessionDep
+from paperwire.web.deps import OptionalUser, SessionDep, run_page_work
 from paperwire.web.searching import get_search
 from paperwire.web.views import items_for_hits, render
 
@@ -40,7 +40,7 @@ def full_query(
 
 
 @router.get("/search", name="search_page")
-def search_page(
+async def search_page(
     request: Request,
     db: SessionDep,
     user: OptionalUser,
@@ -65,28 +65,31 @@ def search_page(
     }
     if not query:
         return render(request, "search.html", rows=[], filters=filters, total=0, query="", q=q)
-    backend = get_search(request)
-    try:
-        results = backend.search(query, mode=mode, limit=PER_PAGE, offset=(p - 1) * PER_PAGE)
-    except ValueError as exc:
+
+    def page() -> Response:
+        try:
+            results = get_search(request).search(query, mode=mode, limit=PER_PAGE, offset=(p - 1) * PER_PAGE)
+        except ValueError as exc:
+            return render(
+                request, "search.html", 422, rows=[], filters=filters, total=0, query="", q=q, error=str(exc)
+            )
+        pages = min(MAX_PAGE, math.ceil(results.total / PER_PAGE))
+        base = {k: v for k, v in request.query_params.items() if k != "p"}
         return render(
-            request, "search.html", 422, rows=[], filters=filters, total=0, query="", q=q, error=str(exc)
+            request,
+            "search.html",
+            rows=items_for_hits(db, user, results.hits),
+            filters=filters,
+            total=results.total,
+            took_ms=results.took_ms,
+            mode_used=results.mode,
+            query=query,
+            q=q,
+            page=p,
+            pages=pages,
+            prev_url=f"/search?{urlencode({**base, 'p': p - 1})}" if p > 1 else None,
+            next_url=f"/search?{urlencode({**base, 'p': p + 1})}" if p < pages else None,
+            feed_query="?" + urlencode({"q": query}),
         )
-    pages = min(MAX_PAGE, math.ceil(results.total / PER_PAGE))
-    base = {k: v for k, v in request.query_params.items() if k != "p"}
-    return render(
-        request,
-        "search.html",
-        rows=items_for_hits(db, user, results.hits),
-        filters=filters,
-        total=results.total,
-        took_ms=results.took_ms,
-        mode_used=results.mode,
-        query=query,
-        q=q,
-        page=p,
-        pages=pages,
-        prev_url=f"/search?{urlencode({**base, 'p': p - 1})}" if p > 1 else None,
-        next_url=f"/search?{urlencode({**base, 'p': p + 1})}" if p < pages else None,
-        feed_query="?" + urlencode({"q": query}),
-    )
+
+    return await run_page_work(request, page)

@@ -1,0 +1,62 @@
+"""The anonymous page cache: one render per expired page however many ask, and no stale keeping."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from types import SimpleNamespace
+from typing import Any
+
+from paperwire.web.pagecache import PageCache, _entry
+
+
+def fake_request(cache: PageCache) -> Any:
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(page_cache=cache)))
+
+
+def test_concurrent_requests_for_an_expired_page_render_it_once() -> None:
+    cache = PageCache()
+    renders: list[int] = []
+    lock = threading.Lock()
+
+    def build() -> tuple[bytes, int]:
+        with lock:
+            renders.append(1)
+        time.sleep(0.05)  # the render is under way while the others arrive
+        return f"page {len(renders)}".encode(), 200
+
+    async def main() -> list[tuple[float, bytes, int]]:
+        request = fake_request(cache)
+        return await asyncio.gather(*(_entry(request, "k", 3.0, build) for _ in range(20)))
+
+    results = asyncio.run(main())
+    assert len(renders) == 1
+    assert {body for _, body, _ in results} == {b"page 1"}
+    assert cache.entries["k"][1] == b"page 1" and not cache.pending
+
+    # Expired: rendered again (once), not served stale.
+    async def again() -> tuple[float, bytes, int]:
+        return await _entry(fake_request(cache), "k", 0.0, build)
+
+    assert asyncio.run(again())[1] == b"page 2"
+
+
+def test_a_render_that_began_before_a_list_changed_is_not_kept() -> None:
+    cache = PageCache()
+    calls: list[int] = []
+
+    def build() -> tuple[bytes, int]:
+        calls.append(1)
+        if len(calls) == 1:
+            cache.forget()  # a vote commits while this render is reading the list
+        return f"render {len(calls)}".encode(), 200
+
+    async def fetch() -> bytes:
+        return (await _entry(fake_request(cache), "k", 3.0, build))[1]
+
+    assert asyncio.run(fetch()) == b"render 1"  # the waiting request gets what it asked for
+    assert "k" not in cache.entries  # but the next one does not: it may predate the vote
+    assert asyncio.run(fetch()) == b"render 2"
+    assert cache.entries["k"][1] == b"render 2"
+    assert asyncio.run(fetch()) == b"render 2" and len(calls) == 2
