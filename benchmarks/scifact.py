@@ -6,11 +6,12 @@ The corpus (5,183 abstracts) is loaded into a scratch store and indexed by the p
 (``paperwire.search.evaluate``): the embedding takes minutes on 2 cores; ``--dir`` keeps the indexed
 store so a rerun embeds nothing. Then:
 1. on the **train** split (809 queries), the hybrid weight ``w`` of
-   ``w * bm25 / max_bm25 + (1 - w) * cosine`` is searched over 0, 0.025, ..., 1 on the same candidates
-   the service uses (``search_candidates`` from each side), and plain reciprocal rank fusion (k = 60)
-   is scored as the baseline;
+   ``w * bm25 / max_bm25 + (1 - w) * semantic`` (over 0, 0.025, ..., 1) and the sentence weight ``s``
+   of ``semantic = (1 - s) * cosine + s * best unit's cosine`` (over 0, 0.1, ..., 1) are searched on
+   the same candidates the service uses (``search_candidates`` from each side); ``s = 0`` (each paper's
+   own vector only) and plain reciprocal rank fusion (k = 60) are scored as baselines;
 2. on the **test** split (300 queries), every mode is run through ``SearchService.search`` with the
-   weight found on train, and RRF again, so the ratio hybrid / RRF is measured in the same process.
+   weights found on train, the paper-vector-only baseline too, and RRF again, in the same process.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from paperwire.search.evaluate import (
     scratch_service,
     synthetic_id,
 )
-from paperwire.search.hybrid import fuse, reciprocal_rank_fusion
+from paperwire.search.hybrid import blend, fuse, reciprocal_rank_fusion
 from paperwire.search.metrics import mean_metrics
 from paperwire.search.query import ParsedQuery
 from paperwire.search.service import SearchService
@@ -42,13 +43,15 @@ from paperwire.search.service import SearchService
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
 
 
-def candidates(
-    service: SearchService, collection: BeirCollection
-) -> dict[str, tuple[dict[int, float], dict[int, float], list[int], list[int]]]:
-    """Per query: BM25 and cosine of every candidate, and the two rankings (for RRF)."""
+Candidates = dict[str, tuple[dict[int, float], dict[int, float], dict[int, float], list[int], list[int]]]
+
+
+def candidates(service: SearchService, collection: BeirCollection) -> Candidates:
+    """Per query: BM25, cosine and best unit's cosine of every candidate, and the two rankings (for RRF)."""
     vectors = service.vectors()
+    sentences = service.sentences()
     embedder = service.embedder()
-    assert vectors is not None and embedder is not None
+    assert vectors is not None and sentences is not None and embedder is not None
     depth = service.settings.search_candidates
     out = {}
     for qid, text in collection.queries.items():
@@ -62,7 +65,7 @@ def candidates(
         missing = [p for p in bm25 if p not in cosine]
         if missing:
             cosine.update(zip(missing, (vectors.get(missing) @ query).tolist(), strict=True))
-        out[qid] = (bm25, cosine, kw.ids, [p for p, _ in near])
+        out[qid] = (bm25, cosine, sentences.best(list(cosine), query), kw.ids, [p for p, _ in near])
     return out
 
 
@@ -94,23 +97,39 @@ def main() -> None:
 
         cands = candidates(service, train)
         grid = []
-        for weight in np.round(np.arange(0, 1.0001, 0.025), 3):
-            ranked = {q: fuse(b, c, float(weight)) for q, (b, c, _, _) in cands.items()}
-            grid.append((score(train, ranked, back)["ndcg@10"], float(weight)))
-        best_train, weight = max(grid)
+        for unit in np.round(np.arange(0, 1.0001, 0.1), 3):
+            for weight in np.round(np.arange(0, 1.0001, 0.025), 3):
+                ranked = {
+                    q: fuse(b, blend(c, u, float(unit)), float(weight))
+                    for q, (b, c, u, _, _) in cands.items()
+                }
+                grid.append((score(train, ranked, back)["ndcg@10"], float(weight), float(unit)))
+        best_train, weight, unit = max(grid)
+        paper_only_train, paper_only_weight, _ = max(g for g in grid if g[2] == 0)
         rrf_train = score(
-            train, {q: reciprocal_rank_fusion([k, s]) for q, (_, _, k, s) in cands.items()}, back
+            train, {q: reciprocal_rank_fusion([k, s]) for q, (_, _, _, k, s) in cands.items()}, back
         )
         report["train"] = {
             "best_weight": weight,
+            "best_sentence_weight": unit,
             "hybrid_ndcg@10": round(best_train, 4),
+            "paper_vectors_only": {"weight": paper_only_weight, "ndcg@10": round(paper_only_train, 4)},
             "rrf_ndcg@10": round(rrf_train["ndcg@10"], 4),
-            "grid": {f"{w:.3f}": round(n, 4) for n, w in sorted(grid, key=lambda g: g[1])},
+            "grid": {f"w={w:.3f} s={u:.1f}": round(n, 4) for n, w, u in sorted(grid, key=lambda g: g[1:])},
         }
         print(json.dumps({"train": report["train"]}), flush=True)
 
-        service.settings = service.settings.model_copy(update={"search_hybrid_weight": weight})
         results: dict[str, dict[str, float]] = {}
+        service.settings = service.settings.model_copy(
+            update={"search_hybrid_weight": paper_only_weight, "search_sentence_weight": 0.0}
+        )
+        for mode in ("semantic", "hybrid"):  # the baseline: each paper's own vector only
+            runs, _ = run_queries(service, test, mode)
+            metrics = mean_metrics(runs, test.qrels)
+            results[f"{mode}_paper_vectors_only"] = {k: round(v, 4) for k, v in metrics.items()}
+        service.settings = service.settings.model_copy(
+            update={"search_hybrid_weight": weight, "search_sentence_weight": unit}
+        )
         for mode in ("keyword", "semantic", "hybrid"):
             t0 = time.perf_counter()
             runs, used = run_queries(service, test, mode)
@@ -119,7 +138,9 @@ def main() -> None:
             results[mode] = {k: round(v, 4) for k, v in metrics.items()} | {"ms_per_query": round(took, 2)}
             assert used == mode, used
         test_cands = candidates(service, test)
-        rrf = score(test, {q: reciprocal_rank_fusion([k, s]) for q, (_, _, k, s) in test_cands.items()}, back)
+        rrf = score(
+            test, {q: reciprocal_rank_fusion([k, s]) for q, (_, _, _, k, s) in test_cands.items()}, back
+        )
         results["rrf_baseline"] = {k: round(v, 4) for k, v in rrf.items()}
         report["test"] = results
         report["hybrid_vs_rrf"] = round(results["hybrid"]["ndcg@10"] / rrf["ndcg@10"], 3)

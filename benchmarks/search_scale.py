@@ -47,6 +47,7 @@ import numpy as np
 from paperwire.config import load_settings
 from paperwire.search.embed import document_text, load_embedder
 from paperwire.search.keyword import IndexedPaper, KeywordIndex
+from paperwire.search.sentences import SentenceStore, paper_units
 from paperwire.search.vectors import VectorIndex
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv-daily"
@@ -193,17 +194,21 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
 
     keyword = KeywordIndex(root / "index" / "keyword")
     vectors = VectorIndex.open(root / "index" / "vectors", vectors_real.shape[1])
-    timings = {"keyword_s": 0.0, "vectors_s": 0.0, "generate_s": 0.0}
+    sentences = SentenceStore.open(root / "index" / "sentences", vectors_real.shape[1])
+    timings = {"keyword_s": 0.0, "vectors_s": 0.0, "sentences_s": 0.0, "generate_s": 0.0}
 
     def add(first_id: int, papers: list[dict[str, Any]], vecs: np.ndarray) -> None:
         t0 = time.perf_counter()
         keyword.upsert([IndexedPaper(paper_id=first_id + k, **p) for k, p in enumerate(papers)])
         t1 = time.perf_counter()
-        vectors.add(np.arange(first_id, first_id + len(papers), dtype=np.int64), vecs)
+        ids = np.arange(first_id, first_id + len(papers), dtype=np.int64)
+        vectors.add(ids, vecs)
         vectors.save(graph=False)
         t2 = time.perf_counter()
+        add_units(sentences, ids, [(p["title"], p["abstract"]) for p in papers], vecs, nprng)
         timings["keyword_s"] += t1 - t0
         timings["vectors_s"] += t2 - t1
+        timings["sentences_s"] += time.perf_counter() - t2
 
     for start in range(0, len(real), BATCH):
         add(1 + start, real[start : start + BATCH], vectors_real[start : start + BATCH])
@@ -229,7 +234,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     timings["vectors_s"] += time.perf_counter() - t0
     sizes = {
         name: sum(f.stat().st_size for f in (root / "index" / name).rglob("*") if f.is_file()) / 2**20
-        for name in ("keyword", "vectors")
+        for name in ("keyword", "vectors", "sentences")
     }
     return {
         "papers": next_id - 1,
@@ -237,10 +242,49 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "embedded_real": min(args.embed, len(real)),
         "build_keyword_s": round(timings["keyword_s"], 1),
         "build_vectors_s": round(timings["vectors_s"], 1),
+        "build_sentences_s": round(timings["sentences_s"], 1),
         "generate_synthetic_s": round(timings["generate_s"], 1),
         "disk_mb": {k: round(v) for k, v in sizes.items()},
         "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def add_units(
+    store: SentenceStore,
+    ids: np.ndarray,
+    texts: list[tuple[str, str]],
+    vecs: np.ndarray,
+    nprng: np.random.Generator,
+) -> None:
+    """Unit vectors for papers whose units were not embedded: as many as ``paper_units`` makes of the
+    paper's real text, each ``normalise(v + g)`` around the paper's vector ``v`` (``g`` Gaussian, norm
+    ~1: cosine ~0.7 to ``v``, about what real sentences have to their paper's vector)."""
+    counts = np.array([len(paper_units(title, abstract)) for title, abstract in texts])
+    around = np.repeat(vecs, counts, axis=0)
+    rows = unit(around + nprng.standard_normal(around.shape).astype(np.float32) / np.sqrt(around.shape[1]))
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    store.add(ids.tolist(), [rows[bounds[k] : bounds[k + 1]] for k in range(len(ids))])
+    store.save()
+
+
+def add_sentences(root: Path) -> dict[str, Any]:
+    """Give an index built before sentence vectors its sentence store (papers' texts from the keyword
+    index, their vectors from the vector index), instead of rebuilding the whole collection."""
+    keyword = KeywordIndex(root / "index" / "keyword")
+    vectors = VectorIndex.open(root / "index" / "vectors", 384)
+    shutil.rmtree(root / "index" / "sentences", ignore_errors=True)
+    store = SentenceStore.open(root / "index" / "sentences", 384)
+    nprng = np.random.default_rng(11)
+    started = time.perf_counter()
+    total = len(vectors)
+    for first in range(1, total + 1, BATCH):
+        ids = np.arange(first, min(first + BATCH, total + 1), dtype=np.int64)
+        docs = keyword.documents(ids.tolist())
+        texts = [(str(docs[i]["title"][0]), str((docs[i].get("abstract") or [""])[0])) for i in ids.tolist()]
+        add_units(store, ids, texts, vectors.get(ids), nprng)
+        print(f"{ids[-1]} papers given sentence vectors", flush=True)
+    size = sum(f.stat().st_size for f in (root / "index" / "sentences").glob("*")) / 2**20
+    return {"papers": len(store), "seconds": round(time.perf_counter() - started, 1), "disk_mb": round(size)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -348,7 +392,13 @@ def main() -> None:
     parser.add_argument("--exact-queries", type=int, default=50)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/paperwire-scale"))
     parser.add_argument("--serve-only", action="store_true", help="Skip the build; time queries on --dir.")
+    parser.add_argument(
+        "--add-sentences", action="store_true", help="Give an older --dir its sentence vectors, then stop."
+    )
     args = parser.parse_args()
+    if args.add_sentences:
+        print(json.dumps({"sentences": add_sentences(args.dir)}), flush=True)
+        return
     if args.serve_only:
         print(json.dumps(serve(args.dir, args.exact_queries)), flush=True)
         return

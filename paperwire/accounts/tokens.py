@@ -50,9 +50,11 @@ def unsign(secret: str, purpose: str, token: str, max_age: int) -> dict[str, Any
     return payload
 
 
-def csrf_token(secret: str, seed: str) -> str:
-    """The form token for a browser's CSRF seed cookie: a forged page can read neither."""
-    return hmac.new(secret.encode(), f"csrf:{seed}".encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret: str, seed: str, session: str = "") -> str:
+    """The form token for a browser's CSRF seed cookie and, once signed in, its session cookie: a forged
+    page can read neither, and a token paired with a seed an attacker planted is worthless for the
+    victim's session (it changes at sign-in, as the session does)."""
+    return hmac.new(secret.encode(), f"csrf:{seed}:{session}".encode(), hashlib.sha256).hexdigest()
 
 
 def same(a: str, b: str) -> bool:

@@ -1,6 +1,7 @@
 """Keep the search indexes caught up with the store, or rebuild them from it.
 
-Both indexes are derived data under ``<data_dir>/index/`` (``keyword/``, ``vectors/``) with a small
+Both indexes are derived data under ``<data_dir>/index/`` (``keyword/``, ``vectors/`` with the papers'
+sentence vectors in ``sentences/``) with a small
 ``state.json`` holding how far each has read the store. The store orders changes by
 ``(Paper.change_seq, Paper.id)`` (one ingest batch shares a ``change_seq``, so the id breaks ties); each
 batch is committed to the indexes before the cursor moves past it, so an interrupted ``paperwire
@@ -13,6 +14,7 @@ categories) are rewritten in the keyword index.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -27,8 +29,9 @@ from sqlalchemy import Engine, Table, and_, func, or_, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
-from paperwire.search.embed import Embedder, ModelUnavailable, document_text, load_embedder
+from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
 from paperwire.search.keyword import IncompatibleIndex, IndexedPaper, KeywordIndex
+from paperwire.search.sentences import SentenceStore, paper_units, paper_vector
 from paperwire.search.vectors import VectorIndex
 
 PAPERS: Table = Paper.__table__  # type: ignore[assignment]
@@ -56,6 +59,10 @@ def keyword_dir(settings: Settings) -> Path:
 
 def vector_dir(settings: Settings) -> Path:
     return index_root(settings) / "vectors"
+
+
+def sentence_dir(settings: Settings) -> Path:
+    return index_root(settings) / "sentences"
 
 
 @dataclass
@@ -144,13 +151,29 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
 
 
 def _embed(
-    embedder: Embedder, vectors: VectorIndex, papers: Sequence[IndexedPaper], old_hashes: dict[int, int]
+    embedder: Embedder,
+    vectors: VectorIndex,
+    sentences: SentenceStore,
+    papers: Sequence[IndexedPaper],
+    old_hashes: dict[int, int],
 ) -> int:
-    """Embed the papers without a vector or whose text changed; returns how many were embedded."""
-    todo = [p for p in papers if old_hashes.get(p.paper_id) != p.content_hash or not vectors.has(p.paper_id)]
+    """Embed the papers without vectors or whose text changed (title and each abstract sentence, one
+    vector each; the paper's vector is made of them); returns how many were embedded."""
+    todo = [
+        p
+        for p in papers
+        if old_hashes.get(p.paper_id) != p.content_hash
+        or not vectors.has(p.paper_id)
+        or not sentences.has(p.paper_id)
+    ]
     if todo:
-        matrix = embedder.encode_documents([document_text(p.title, p.abstract) for p in todo])
-        vectors.add(np.asarray([p.paper_id for p in todo], dtype=np.int64), matrix)
+        units = [paper_units(p.title, p.abstract) for p in todo]
+        matrix = embedder.encode_documents([text for texts in units for text in texts])
+        bounds = np.cumsum([0, *(len(texts) for texts in units)])
+        per_paper = [matrix[start:end] for start, end in itertools.pairwise(bounds)]
+        ids = [p.paper_id for p in todo]
+        vectors.add(np.asarray(ids, dtype=np.int64), np.stack([paper_vector(rows) for rows in per_paper]))
+        sentences.add(ids, per_paper)
     return len(todo)
 
 
@@ -184,6 +207,12 @@ def catch_up(
     if embedder is None:
         counts["semantic_unavailable"] = 1
     vectors = VectorIndex.open(vector_dir(settings), embedder.dim) if embedder is not None else None
+    sentences = SentenceStore.open(sentence_dir(settings), embedder.dim) if embedder is not None else None
+    if vectors is not None and sentences is not None and len(vectors) and not len(sentences):
+        # Vectors of an older version (one per whole text, no sentence vectors): embed everything again.
+        shutil.rmtree(vector_dir(settings))
+        vectors = VectorIndex.open(vector_dir(settings), vectors.dim)
+        state.vector_seq = state.vector_id = 0
 
     kw_cursor = (state.keyword_seq, state.keyword_id)
     vec_cursor = (state.vector_seq, state.vector_id)
@@ -199,8 +228,10 @@ def catch_up(
                 stale = [p for p, key in zip(papers, keys, strict=True) if key > vec_cursor]
                 if lagging:  # the keyword index already holds the new text: its hashes say nothing
                     old_hashes = {}
-                counts["embedded"] += _embed(embedder, vectors, stale, old_hashes)
+                assert sentences is not None
+                counts["embedded"] += _embed(embedder, vectors, sentences, stale, old_hashes)
                 vectors.save()
+                sentences.save()
                 state.vector_seq, state.vector_id = keys[-1]
             if fresh:
                 keyword.upsert(fresh)
@@ -230,5 +261,6 @@ def rebuild(
     root = index_root(settings)
     shutil.rmtree(keyword_dir(settings), ignore_errors=True)
     shutil.rmtree(vector_dir(settings), ignore_errors=True)
+    shutil.rmtree(sentence_dir(settings), ignore_errors=True)
     (root / STATE_FILE).unlink(missing_ok=True)
     return catch_up(settings, engine, embedder=embedder, use_model=use_model, progress=progress)

@@ -25,9 +25,10 @@ from paperwire.config import Settings
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 from paperwire.search import indexer
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
-from paperwire.search.hybrid import fuse
+from paperwire.search.hybrid import blend, fuse
 from paperwire.search.keyword import KeywordIndex
 from paperwire.search.query import ParsedQuery, parse_query
+from paperwire.search.sentences import SentenceStore
 from paperwire.search.vectors import VectorIndex
 
 T = TypeVar("T")
@@ -103,6 +104,8 @@ class SearchService:
         self._lock = threading.Lock()
         self._vectors: VectorIndex | None = None
         self._vectors_stamp: float | None = None
+        self._sentences: SentenceStore | None = None
+        self._sentences_stamp: float | None = None
         self._embedder: Embedder | None = embedder
         self._model_error: str | None = None
 
@@ -135,6 +138,28 @@ class SearchService:
                 self._vectors = VectorIndex.open(indexer.vector_dir(self.settings), embedder.dim)
                 self._vectors_stamp = stamp
             return self._vectors if len(self._vectors) else None
+
+    def sentences(self) -> SentenceStore | None:
+        """The papers' title and sentence vectors as last saved, reopened after a re-index."""
+        manifest = indexer.sentence_dir(self.settings) / "index.json"
+        try:
+            stamp = manifest.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            if self._sentences is None or stamp != self._sentences_stamp:
+                embedder = self.embedder()
+                if embedder is None:
+                    return None
+                self._sentences = SentenceStore.open(indexer.sentence_dir(self.settings), embedder.dim)
+                self._sentences_stamp = stamp
+            return self._sentences
+
+    def _semantic_scores(self, cosine: dict[int, float], query: np.ndarray) -> dict[int, float]:
+        """Each candidate's semantic score: its own vector's cosine blended with its best unit's."""
+        store = self.sentences()
+        best = store.best(list(cosine), query) if store is not None else {}
+        return blend(cosine, best, self.settings.search_sentence_weight)
 
     # -- searching -----------------------------------------------------------------------------------
 
@@ -203,7 +228,9 @@ class SearchService:
         embedder = self.embedder()
         assert embedder is not None
         query = embedder.encode_query(parsed.text)
-        return self._filtered_neighbours(parsed, vectors, query, wanted)
+        depth = max(self.settings.search_candidates, wanted)
+        scored = self._semantic_scores(dict(self._filtered_neighbours(parsed, vectors, query, depth)), query)
+        return sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:wanted]
 
     def _neighbours(
         self, parsed: ParsedQuery, vectors: VectorIndex, embedder: Embedder, wanted: int
@@ -247,7 +274,7 @@ class SearchService:
         only_keyword = vectors.present([pid for pid in bm25 if pid not in cosine])
         if only_keyword:
             cosine.update(zip(only_keyword, (vectors.get(only_keyword) @ query).tolist(), strict=True))
-        fused = fuse(bm25, cosine, self.settings.search_hybrid_weight)
+        fused = fuse(bm25, self._semantic_scores(cosine, query), self.settings.search_hybrid_weight)
         return fused, max(kw.total, len(fused))
 
     def _pin_exact_title(
@@ -301,6 +328,7 @@ class SearchService:
         self.__dict__.pop("keyword", None)
         with self._lock:
             self._vectors, self._vectors_stamp = None, None
+            self._sentences, self._sentences_stamp = None, None
 
 
 def index_exists(settings: Settings) -> bool:

@@ -57,7 +57,18 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _append(path: Path, committed_bytes: int, data: bytes) -> None:
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Temp file, fsync, rename, fsync the directory: a crash leaves the old file or the new one."""
+    tmp = path.with_name(f"{path.name}.tmp")
+    with tmp.open("w") as fh:
+        fh.write(json.dumps(data, indent=2) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    _fsync_dir(path.parent)
+
+
+def append_log(path: Path, committed_bytes: int, data: bytes) -> None:
     """Cut whatever a crashed save left past the committed length, then append and flush to disk."""
     with path.open("ab") as fh:
         fh.truncate(committed_bytes)
@@ -356,8 +367,8 @@ class VectorIndex:
         if self._pending_ids:
             ids = np.concatenate(self._pending_ids)
             vectors = np.concatenate(self._pending_vectors)
-            _append(vec_path, self._committed * self.dim * 4, vectors.tobytes())
-            _append(id_path, self._committed * 8, ids.tobytes())
+            append_log(vec_path, self._committed * self.dim * 4, vectors.tobytes())
+            append_log(id_path, self._committed * 8, ids.tobytes())
             self._committed = self._rows
             self._pending_ids, self._pending_vectors = [], []
         if self.dead_rows >= max(COMPACT_MIN_DEAD, COMPACT_DEAD_FRACTION * self._rows):
@@ -395,7 +406,7 @@ class VectorIndex:
         vec_path, id_path = self._log_paths()
         for path, data in ((vec_path, vectors.tobytes()), (id_path, ids.tobytes())):
             path.unlink(missing_ok=True)
-            _append(path, 0, data)
+            append_log(path, 0, data)
         self._live_rows = np.searchsorted(alive, self._live_rows).astype(np.int64)
         self._committed = self._rows = len(alive)
         if self._matrix is not None:
@@ -431,10 +442,4 @@ class VectorIndex:
                 "ef_construction": HNSW_EF_CONSTRUCTION,
             },
         }
-        tmp = self.directory / f"{MANIFEST}.tmp"
-        with tmp.open("w") as fh:
-            fh.write(json.dumps(manifest, indent=2) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self.directory / MANIFEST)
-        _fsync_dir(self.directory)
+        write_json_atomically(self.directory / MANIFEST, manifest)

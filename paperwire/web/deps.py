@@ -179,7 +179,8 @@ def csrf_value(request: Request) -> str:
     state = request.scope.setdefault("state", {})
     token: str | None = state.get("csrf_token")
     if token is None:
-        token = state["csrf_token"] = csrf_token(app_settings(request).secret(), csrf_seed(request))
+        secret, session = app_settings(request).secret(), request.cookies.get(SESSION_COOKIE, "")
+        token = state["csrf_token"] = csrf_token(secret, csrf_seed(request), session)
     return token
 
 
@@ -218,7 +219,8 @@ async def verify_csrf(request: Request) -> None:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             value = (await request.form()).get(CSRF_FIELD)
             supplied = value if isinstance(value, str) else None
-    if not supplied or not same(supplied, csrf_token(app_settings(request).secret(), seed)):
+    expected = csrf_token(app_settings(request).secret(), seed, request.cookies.get(SESSION_COOKIE, ""))
+    if not supplied or not same(supplied, expected):
         raise HTTPException(403, "invalid or missing CSRF token: reload the page and try again")
 
 

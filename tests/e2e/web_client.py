@@ -21,20 +21,28 @@ CSRF_COOKIE = "pw_csrf"
 class WebClient:
     def __init__(self, client: httpx.Client):
         self.http = client
-        self._csrf: str | None = None
+        self._csrf: tuple[tuple[tuple[str, str, str], ...], str] | None = None
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("follow_redirects", False)
         return self.http.get(path, **kwargs)
 
     def csrf(self) -> str:
-        """The token the site's own pages embed for this browser (its CSRF seed cookie is set on first visit)."""
-        if self._csrf is None:
-            page = self.get("/signin")
+        """The token the site's own pages embed for this browser (its CSRF seed cookie is set on first visit).
+
+        It is bound to the session too, so it is fetched again once the seed or session cookie changed."""
+        if self._csrf is None or self._csrf[0] != self._csrf_cookies():
+            page = self.get("/about")
             match = CSRF_META.search(page.text)
-            assert match, f"no CSRF meta tag on /signin ({page.status_code})"
-            self._csrf = match.group(1)
-        return self._csrf
+            assert match, f"no CSRF meta tag on /about ({page.status_code})"
+            self._csrf = (self._csrf_cookies(), match.group(1))
+        return self._csrf[1]
+
+    def _csrf_cookies(self) -> tuple[tuple[str, str, str], ...]:
+        names = (CSRF_COOKIE, SESSION_COOKIE)
+        return tuple(
+            sorted((c.name, c.domain, c.value or "") for c in self.http.cookies.jar if c.name in names)
+        )
 
     def post_form(
         self, path: str, data: dict[str, str], *, csrf: bool = True, **kwargs: Any

@@ -15,6 +15,7 @@ from paperwire.ingest.runner import run_ingest
 from paperwire.search import indexer
 from paperwire.search.embed import Embedder
 from paperwire.search.keyword import KeywordIndex
+from paperwire.search.sentences import SentenceStore
 from paperwire.search.service import SearchService
 from paperwire.search.vectors import VectorIndex
 
@@ -29,12 +30,15 @@ def titles(engine: Engine, ids: Sequence[str] | None = None) -> dict[str, str]:
     return {a: t for a, t in rows if ids is None or a in ids}
 
 
-def snapshot(settings: Settings) -> tuple[dict[int, dict[str, object]], dict[int, np.ndarray]]:
-    """Everything the indexes hold: stored keyword documents and every vector, by paper id."""
+def snapshot(
+    settings: Settings,
+) -> tuple[dict[int, dict[str, object]], dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Everything the indexes hold: stored keyword documents, every vector and every paper's unit vectors."""
     docs = KeywordIndex(indexer.keyword_dir(settings)).all_documents()
     vectors = VectorIndex.open(indexer.vector_dir(settings), 384)
+    sentences = SentenceStore.open(indexer.sentence_dir(settings), 384)
     ids = sorted(docs)
-    return docs, dict(zip(ids, vectors.get(ids), strict=True))
+    return docs, dict(zip(ids, vectors.get(ids), strict=True)), {pid: sentences.units(pid) for pid in ids}
 
 
 def test_new_papers_are_found_without_a_rebuild(
@@ -83,7 +87,11 @@ def test_a_rebuilt_index_equals_an_incrementally_built_one(
     assert incremental[1].keys() == rebuilt[1].keys()
     for pid, vector in incremental[1].items():
         np.testing.assert_allclose(vector, rebuilt[1][pid], atol=1e-5)
+    for pid, units in incremental[2].items():
+        assert units.shape == rebuilt[2][pid].shape and len(units) >= 1
+        np.testing.assert_allclose(units, rebuilt[2][pid], atol=1.5 / 127)  # int8: one step either way
     assert rebuilt[0][5]["abstract"] == ["A new abstract."]
+    assert len(rebuilt[2][5]) == 2  # its title and its one new sentence
 
 
 class Crashing:
@@ -126,6 +134,7 @@ def test_an_interrupted_index_resumes_where_it_stopped(
     assert resumed[0] == rebuilt[0]
     for pid, vector in resumed[1].items():
         np.testing.assert_allclose(vector, rebuilt[1][pid], atol=1e-5)
+        np.testing.assert_allclose(resumed[2][pid], rebuilt[2][pid], atol=1.5 / 127)
 
 
 def test_without_the_model_keyword_indexing_goes_on_and_vectors_catch_up_later(

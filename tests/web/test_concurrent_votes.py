@@ -152,7 +152,6 @@ def test_200_concurrent_toggles_over_http(store: tuple[Settings, Engine]) -> Non
 
     cookies = [session_signer(settings).sign(s).decode() for s in sessions]
     seed = "concurrency-test-seed"
-    csrf = csrf_token(settings.secret(), seed)
     start = upvotes(engine)
 
     sock = loopback_socket()
@@ -173,7 +172,7 @@ def test_200_concurrent_toggles_over_http(store: tuple[Settings, Engine]) -> Non
                 f"/papers/{PAPER}/upvote",
                 {
                     "Accept": "application/json",
-                    "X-CSRF-Token": csrf,
+                    "X-CSRF-Token": csrf_token(settings.secret(), seed, cookie),  # bound to the session
                     "Cookie": f"{SESSION_COOKIE}={cookie}; {CSRF_COOKIE}={seed}",
                 },
             )

@@ -5,10 +5,21 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from paperwire.web.pagecache import PageCache, _entry
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: earlier tests (Playwright's sync API) may have left this
+    thread inside a running event loop."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def fake_request(cache: PageCache) -> Any:
@@ -30,7 +41,7 @@ def test_concurrent_requests_for_an_expired_page_render_it_once() -> None:
         request = fake_request(cache)
         return await asyncio.gather(*(_entry(request, "k", 3.0, build) for _ in range(20)))
 
-    results = asyncio.run(main())
+    results = run(main())
     assert len(renders) == 1
     assert {body for _, body, _ in results} == {b"page 1"}
     assert cache.entries["k"][1] == b"page 1" and not cache.pending
@@ -39,7 +50,7 @@ def test_concurrent_requests_for_an_expired_page_render_it_once() -> None:
     async def again() -> tuple[float, bytes, int]:
         return await _entry(fake_request(cache), "k", 0.0, build)
 
-    assert asyncio.run(again())[1] == b"page 2"
+    assert run(again())[1] == b"page 2"
 
 
 def test_a_render_that_began_before_a_list_changed_is_not_kept() -> None:
@@ -55,8 +66,8 @@ def test_a_render_that_began_before_a_list_changed_is_not_kept() -> None:
     async def fetch() -> bytes:
         return (await _entry(fake_request(cache), "k", 3.0, build))[1]
 
-    assert asyncio.run(fetch()) == b"render 1"  # the waiting request gets what it asked for
+    assert run(fetch()) == b"render 1"  # the waiting request gets what it asked for
     assert "k" not in cache.entries  # but the next one does not: it may predate the vote
-    assert asyncio.run(fetch()) == b"render 2"
+    assert run(fetch()) == b"render 2"
     assert cache.entries["k"][1] == b"render 2"
-    assert asyncio.run(fetch()) == b"render 2" and len(calls) == 2
+    assert run(fetch()) == b"render 2" and len(calls) == 2

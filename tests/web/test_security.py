@@ -230,6 +230,38 @@ def test_csrf_token_of_another_browser_or_without_cookie_is_refused(site: Site) 
     assert site.upvotes() == before + 1
 
 
+def test_a_planted_seed_cookie_and_its_token_do_not_work_for_the_victims_session(site: Site) -> None:
+    """Cookie tossing: someone who can set cookies for the site (a sibling subdomain, say) plants their own
+    seed, whose token they read from a page. The token is bound to the session too, so it fails."""
+    attacker = site.browser()
+    token = attacker.csrf()
+    seed = next(c.value for c in attacker.http.cookies.jar if c.name == CSRF_COOKIE)
+    email, _ = site.user()
+    victim = site.signed_in(email)
+    for cookie in [c for c in victim.http.cookies.jar if c.name == CSRF_COOKIE]:
+        victim.http.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    victim.plant_cookie(CSRF_COOKIE, seed or "")
+    before = site.upvotes()
+    refused = victim.http.post(f"/papers/{LISTED}/upvote", data={"csrf_token": token}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert site.upvotes() == before
+    accepted = victim.post_form(f"/papers/{LISTED}/upvote", {})  # the victim's own page still works
+    assert accepted.status_code == 303
+    assert site.upvotes() == before + 1
+
+
+def test_the_csrf_token_changes_at_sign_in(site: Site) -> None:
+    email, _ = site.user()
+    browser = site.browser()
+    anonymous = browser.csrf()
+    assert browser.signin(email, PASSWORD).status_code == 303
+    assert browser.csrf() != anonymous
+    stale = browser.http.post(
+        f"/papers/{LISTED}/upvote", data={"csrf_token": anonymous}, follow_redirects=False
+    )
+    assert stale.status_code == 403
+
+
 def test_json_api_with_a_session_cookie_needs_the_csrf_header(site: Site) -> None:
     email, _ = site.user()
     browser = site.signed_in(email)
