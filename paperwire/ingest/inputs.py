@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from paperwire.papers.record import Record, RecordError
+from paperwire.processes import exit_with_parent
 
 Cursor = dict[str, Any]
 Item = tuple[Record | RecordError, Cursor]
@@ -116,7 +117,8 @@ def read_lines(
         for chunk in chunks:
             yield from _in_order(chunk, _parse_here(parse, chunk))
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=exit_with_parent) as pool:
         pending: deque[tuple[list[Any], Future[list[Record | RecordError]]]] = deque()
         for chunk in chunks:
             pending.append((chunk, pool.submit(_parse_here, parse, chunk)))

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from tokenizers import Encoding, Tokenizer
 
+from paperwire.processes import exit_with_parent
 from paperwire.search.model_export import ModelUnavailable, ensure_model, source_dir, verify_weights
 
 __all__ = [
@@ -183,6 +184,7 @@ _WORKER_TOKENIZER: list[Tokenizer] = []  # one per tokenising process, set by it
 
 
 def _start_tokenising_worker(path: str) -> None:
+    exit_with_parent()
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # the processes are the parallelism
     _WORKER_TOKENIZER.append(_tokenizer(Path(path)))
 
