@@ -17,7 +17,6 @@ Layout of the directory (derived data; delete it and re-index to rebuild):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,9 +24,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from paperwire.search.vectors import append_log, write_json_atomically
+from paperwire.search.vectors import MANIFEST, append_log, read_manifest, write_json_atomically
 
-MANIFEST = "index.json"
 FORMAT = 1
 SCALE = 127.0
 MAX_UNITS = 48  # the title and 47 sentences; the rest of a (rare) longer abstract joins the last unit
@@ -70,18 +68,10 @@ class SentenceStore:
     def open(cls, directory: Path, dim: int) -> SentenceStore:
         """Open the store in ``directory``, creating an empty one if there is none."""
         store = cls(directory, dim)
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / MANIFEST
-        if not path.exists():
-            return store
-        manifest = json.loads(path.read_text())
-        if manifest.get("format") != FORMAT or manifest.get("dim") != dim:
-            raise ValueError(
-                f"the sentence store in {directory} has format {manifest.get('format')} and dimension "
-                f"{manifest.get('dim')}, expected {FORMAT} and {dim}: delete it and re-index"
-            )
-        store._rows, store._blocks = int(manifest["rows"]), int(manifest["blocks"])
-        store._map()
+        manifest = read_manifest(directory, FORMAT, dim, "sentence store")
+        if manifest is not None:
+            store._rows, store._blocks = int(manifest["rows"]), int(manifest["blocks"])
+            store._map()
         return store
 
     def _map(self) -> None:

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 from sqlalchemy import Engine
@@ -102,10 +102,7 @@ class SearchService:
         self.settings = settings
         self.engine = engine
         self._lock = threading.Lock()
-        self._vectors: VectorIndex | None = None
-        self._vectors_stamp: float | None = None
-        self._sentences: SentenceStore | None = None
-        self._sentences_stamp: float | None = None
+        self._opened: dict[str, tuple[float, object]] = {}  # name: (manifest mtime, what was opened)
         self._embedder: Embedder | None = embedder
         self._model_error: str | None = None
 
@@ -125,35 +122,27 @@ class SearchService:
 
     def vectors(self) -> VectorIndex | None:
         """The vector index as last saved, reopened when ``paperwire index`` has changed it since."""
-        manifest = indexer.vector_dir(self.settings) / "index.json"
-        try:
-            stamp = manifest.stat().st_mtime
-        except FileNotFoundError:
-            return None
-        with self._lock:
-            if self._vectors is None or stamp != self._vectors_stamp:
-                embedder = self.embedder()
-                if embedder is None:
-                    return None
-                self._vectors = VectorIndex.open(indexer.vector_dir(self.settings), embedder.dim)
-                self._vectors_stamp = stamp
-            return self._vectors if len(self._vectors) else None
+        index = self._reopened("vectors", indexer.vector_dir(self.settings), VectorIndex.open)
+        return index if index is not None and len(index) else None
 
     def sentences(self) -> SentenceStore | None:
         """The papers' title and sentence vectors as last saved, reopened after a re-index."""
-        manifest = indexer.sentence_dir(self.settings) / "index.json"
+        return self._reopened("sentences", indexer.sentence_dir(self.settings), SentenceStore.open)
+
+    def _reopened(self, name: str, directory: Path, opener: Callable[[Path, int], T]) -> T | None:
+        """What ``opener`` made of ``directory``, made again when its manifest has changed since."""
         try:
-            stamp = manifest.stat().st_mtime
+            stamp = (directory / "index.json").stat().st_mtime
         except FileNotFoundError:
             return None
         with self._lock:
-            if self._sentences is None or stamp != self._sentences_stamp:
+            held = self._opened.get(name)
+            if held is None or held[0] != stamp:
                 embedder = self.embedder()
                 if embedder is None:
                     return None
-                self._sentences = SentenceStore.open(indexer.sentence_dir(self.settings), embedder.dim)
-                self._sentences_stamp = stamp
-            return self._sentences
+                held = self._opened[name] = (stamp, opener(directory, embedder.dim))
+            return cast(T, held[1])
 
     def _semantic_scores(self, cosine: dict[int, float], query: np.ndarray) -> dict[int, float]:
         """Each candidate's semantic score: its own vector's cosine blended with its best unit's."""
@@ -327,8 +316,7 @@ class SearchService:
     def _after_write(self) -> None:
         self.__dict__.pop("keyword", None)
         with self._lock:
-            self._vectors, self._vectors_stamp = None, None
-            self._sentences, self._sentences_stamp = None, None
+            self._opened.clear()
 
 
 def index_exists(settings: Settings) -> bool:

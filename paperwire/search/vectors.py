@@ -57,6 +57,21 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def read_manifest(directory: Path, fmt: int, dim: int, what: str) -> dict[str, Any] | None:
+    """The manifest of the index in ``directory`` (created empty if missing: None), checked to be ours."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / MANIFEST
+    if not path.exists():
+        return None
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    if manifest.get("format") != fmt or manifest.get("dim") != dim:
+        raise ValueError(
+            f"the {what} in {directory} has format {manifest.get('format')} and dimension "
+            f"{manifest.get('dim')}, expected {fmt} and {dim}: delete it and re-index"
+        )
+    return manifest
+
+
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     """Temp file, fsync, rename, fsync the directory: a crash leaves the old file or the new one."""
     tmp = path.with_name(f"{path.name}.tmp")
@@ -106,17 +121,9 @@ class VectorIndex:
     ) -> VectorIndex:
         """Open the index in ``directory``, creating an empty one if there is none."""
         index = cls(directory, dim, exact_limit=exact_limit, ef=ef)
-        directory.mkdir(parents=True, exist_ok=True)
-        manifest_path = directory / MANIFEST
-        if not manifest_path.exists():
-            return index
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("format") != FORMAT or manifest.get("dim") != dim:
-            raise ValueError(
-                f"the vector index in {directory} has format {manifest.get('format')} and dimension "
-                f"{manifest.get('dim')}, expected {FORMAT} and {dim}: delete it and re-index"
-            )
-        index._load(manifest)
+        manifest = read_manifest(directory, FORMAT, dim, "vector index")
+        if manifest is not None:
+            index._load(manifest)
         return index
 
     def _log_paths(self) -> tuple[Path, Path]:
