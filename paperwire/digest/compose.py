@@ -6,8 +6,10 @@ its date. Windows overlap on purpose (late arrivals still make it): the record o
 (``digest_sent_papers``) is what guarantees no paper reaches the same subscriber twice.
 
 Sections, in order and without repeats: trending (``paperwire.feed.trending``), new papers matching
-saved searches, new papers by followed authors, new papers in chosen categories. Composing is done for
-all subscriptions of a run at once: the period's papers are loaded and indexed once.
+saved searches, new papers by followed authors, new papers in chosen categories. A subscription tied to
+an account also covers the searches saved and the authors and categories followed in its library
+(``paperwire.library.saved``), so they need not be entered twice. Composing is done for all
+subscriptions of a run at once: the period's papers are loaded and indexed once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from paperwire.db.models import DailyEntry, Paper
 from paperwire.digest.matching import MatchDoc, PaperMatcher
 from paperwire.digest.models import SentPaper, Subscription
 from paperwire.feed.trending import TrendingSettings, trending
+from paperwire.library.models import Follow, SavedSearch
 
 SECTIONS = {  # section key -> heading, in digest order
     "trending": "Trending",
@@ -179,12 +182,39 @@ def recommended_for(session: Session, settings: Settings, sub: Subscription) -> 
     ]
 
 
+@dataclass
+class LibraryTopics:
+    """An account's saved searches and follows, added to its subscription's own topics."""
+
+    queries: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+def library_topics(session: Session, subscriptions: Sequence[Subscription]) -> dict[int, LibraryTopics]:
+    """Per subscription tied to an account: that account's saved searches and follows."""
+    by_user = {sub.user_id: sub.id for sub in subscriptions if sub.user_id is not None}
+    topics = {sub_id: LibraryTopics() for sub_id in by_user.values()}
+    users = list(by_user)
+    for start in range(0, len(users), CHUNK):
+        chunk = users[start : start + CHUNK]
+        searches = select(SavedSearch.user_id, SavedSearch.query).where(SavedSearch.user_id.in_(chunk))
+        for user_id, query in session.execute(searches.order_by(SavedSearch.id)):
+            topics[by_user[user_id]].queries.append(query)
+        followed = select(Follow.user_id, Follow.kind, Follow.value).where(Follow.user_id.in_(chunk))
+        for user_id, kind, value in session.execute(followed.order_by(Follow.id)):
+            wanted = topics[by_user[user_id]]
+            (wanted.authors if kind == "author" else wanted.categories).append(value)
+    return topics
+
+
 def compose_one(
     sub: Subscription,
     papers: PeriodPapers,
     sent: set[int],
     settings: Settings,
     recommended: Sequence[Item] = (),
+    library: LibraryTopics | None = None,
 ) -> Composition:
     """Pick a subscriber's papers: section by section, skipping anything sent before, up to the cap."""
     chosen: dict[int, Item] = {}
@@ -206,14 +236,15 @@ def compose_one(
         for item in recommended:
             if not add(item.paper_id, item.section, item.reason, limit):
                 break
+    library = library or LibraryTopics()
     reasons: dict[int, tuple[str, str]] = {}
-    for query in sub.queries or []:
+    for query in dict.fromkeys([*(sub.queries or []), *library.queries]):
         for paper_id in papers.matcher.search(query):
             reasons.setdefault(paper_id, ("search", query))
-    for name in sub.authors or []:
+    for name in dict.fromkeys([*(sub.authors or []), *library.authors]):
         for paper_id in papers.matcher.by_followed_author(name):
             reasons.setdefault(paper_id, ("author", name))
-    for category in sub.categories or []:
+    for category in dict.fromkeys([*(sub.categories or []), *library.categories]):
         for paper_id in papers.matcher.in_category(category):
             reasons.setdefault(paper_id, ("category", category))
     order = list(SECTIONS)
@@ -236,7 +267,8 @@ def compose(
         *(i.paper_id for items in recommended.values() for i in items),
     }
     sent = already_sent(session, [s.id for s in subscriptions], wanted)
+    library = library_topics(session, subscriptions)
     return [
-        compose_one(sub, papers, sent.get(sub.id, set()), settings, recommended[sub.id])
+        compose_one(sub, papers, sent.get(sub.id, set()), settings, recommended[sub.id], library.get(sub.id))
         for sub in subscriptions
     ]

@@ -194,6 +194,42 @@ def test_an_account_can_get_its_library_recommendations(
     }  # saved: not recommended
 
 
+def test_an_account_digest_covers_its_library_searches_and_follows(
+    sample_engine: Engine, settings: Settings, smtp: Sink
+) -> None:
+    """A search saved (or an author followed) in the library is a topic of the account's digest too;
+    a subscription without an account, with the same own topics, does not get them."""
+    from paperwire.accounts.models import User
+    from paperwire.library.saved import add_saved_search, follow
+
+    own = subscriptions.Topics(trending=False, queries=("zzqqxxy unmatched",))
+    with Session(sample_engine) as session, session.begin():
+        user = User(email="saver@example.org", email_verified=True, role="user", disabled=False)
+        session.add(user)
+        session.flush()
+        add_saved_search(session, user.id, "LMs", '"language model" -vision')
+        author = session.execute(  # someone whose paper the saved search does not find
+            select(Paper.authors)
+            .where(
+                Paper.published == DAYS[1],
+                ~Paper.title.ilike("%language model%"),
+                ~Paper.abstract.ilike("%language model%"),
+            )
+            .order_by(Paper.id)
+            .limit(1)
+        ).scalar_one()[0]
+        follow(session, user.id, "author", author)
+        for email, owner in (("saver@example.org", user), ("plain@example.org", None)):
+            subscriptions.subscribe(session, email, "daily", own, user=owner).subscription.status = "active"
+    summary = send_digests(sample_engine, settings, "daily", DAYS[1])
+    assert (summary.sent, summary.empty) == (1, 1)  # the plain subscription's own search finds nothing
+    assert smtp.to("plain@example.org") == []
+    [mine] = smtp.to("saver@example.org")
+    text = mine.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert 'matched: "language model" -vision' in text
+    assert f"matched: {author}" in text
+
+
 def test_the_crash_window_resends_with_the_same_message_id(
     sample_engine: Engine, settings: Settings, smtp: Sink
 ) -> None:
