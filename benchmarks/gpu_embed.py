@@ -30,7 +30,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from paperwire.search.embed import TorchEmbedder, document_text
+from paperwire.search.embed import TorchEmbedder, _mask, document_text
 from paperwire.search.sentences import paper_units
 
 BASELINE = "sentence-transformers fp16 (baseline)"
@@ -158,7 +158,7 @@ def main() -> None:
                 for first in range(0, len(order), args.batch_size):
                     rows = order[first : first + args.batch_size]
                     width = int(lengths[rows[0]])
-                    ours._run(ids[rows, :width], (np.arange(width) < lengths[rows][:, None]).astype(np.int64))
+                    ours._run(ids[rows, :width], _mask(lengths[rows], width))
 
         timed("diagnose: GPU alone (pre-tokenised)", gpu_only)
 

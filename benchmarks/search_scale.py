@@ -262,8 +262,7 @@ def add_units(
     counts = np.array([len(paper_units(title, abstract)) for title, abstract in texts])
     around = np.repeat(vecs, counts, axis=0)
     rows = unit(around + nprng.standard_normal(around.shape).astype(np.float32) / np.sqrt(around.shape[1]))
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    store.add(ids.tolist(), [rows[bounds[k] : bounds[k + 1]] for k in range(len(ids))])
+    store.add(ids.tolist(), np.split(rows, np.cumsum(counts)[:-1]))
     store.save()
 
 

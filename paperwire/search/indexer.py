@@ -14,9 +14,7 @@ categories) are rewritten in the keyword index.
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +30,7 @@ from paperwire.db.models import Paper
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
 from paperwire.search.keyword import IncompatibleIndex, IndexedPaper, KeywordIndex
 from paperwire.search.sentences import SentenceStore, paper_units, paper_vector
-from paperwire.search.vectors import VectorIndex
+from paperwire.search.vectors import VectorIndex, write_json_atomically
 
 PAPERS: Table = Paper.__table__  # type: ignore[assignment]
 STATE_FILE = "state.json"
@@ -85,12 +83,7 @@ class IndexState:
     def save(self, root: Path) -> None:
         """Written to a temp file and renamed, so a crash leaves the old state or the new, never half."""
         root.mkdir(parents=True, exist_ok=True)
-        tmp = root / f"{STATE_FILE}.tmp"
-        with tmp.open("w") as fh:
-            fh.write(json.dumps(asdict(self)) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(root / STATE_FILE)
+        write_json_atomically(root / STATE_FILE, asdict(self))
 
 
 def indexed_paper(row: Any) -> IndexedPaper:
@@ -169,8 +162,7 @@ def _embed(
     if todo:
         units = [paper_units(p.title, p.abstract) for p in todo]
         matrix = embedder.encode_documents([text for texts in units for text in texts])
-        bounds = np.cumsum([0, *(len(texts) for texts in units)])
-        per_paper = [matrix[start:end] for start, end in itertools.pairwise(bounds)]
+        per_paper = np.split(matrix, np.cumsum([len(texts) for texts in units])[:-1])
         ids = [p.paper_id for p in todo]
         vectors.add(np.asarray(ids, dtype=np.int64), np.stack([paper_vector(rows) for rows in per_paper]))
         sentences.add(ids, per_paper)

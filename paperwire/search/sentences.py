@@ -71,29 +71,45 @@ class SentenceStore:
         manifest = read_manifest(directory, FORMAT, dim, "sentence store")
         if manifest is not None:
             store._rows, store._blocks = int(manifest["rows"]), int(manifest["blocks"])
-            store._map()
+            store._map_units()
+            if store._blocks:
+                blocks = np.fromfile(directory / "blocks.i64", dtype=np.int64, count=3 * store._blocks)
+                store._merge(blocks.reshape(-1, 3))
         return store
 
-    def _map(self) -> None:
-        """Memory-map the committed units and find each paper's latest block."""
+    def _map_units(self) -> None:
+        """Memory-map the committed units (read on demand, not loaded)."""
         if self._rows:
             units = np.memmap(
                 self.directory / "units.i8", dtype=np.int8, mode="r", shape=(self._rows, self.dim)
             )
             self._units = units  # type: ignore[assignment]
-        if not self._blocks:
-            return
-        blocks = np.fromfile(self.directory / "blocks.i64", dtype=np.int64, count=3 * self._blocks)
-        blocks = blocks.reshape(-1, 3)
-        latest = len(blocks) - 1 - np.unique(blocks[::-1, 0], return_index=True)[1]  # last block of each id
-        self._ids, self._starts, self._counts = (blocks[latest, i].copy() for i in range(3))
+
+    def _positions(
+        self, paper_ids: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+        """Where each id is, or would go, in the sorted live blocks, and whether it is there."""
+        at = np.searchsorted(self._ids, paper_ids)
+        found = at < len(self._ids)
+        found[found] = self._ids[at[found]] == paper_ids[found]
+        return at, found
+
+    def _merge(self, blocks: npt.NDArray[np.int64]) -> None:
+        """Make ``blocks`` (rows of paper id, first row, rows; in log order) the live blocks of their
+        papers: the last block of an id wins. Updates the sorted arrays in place, without a full sort."""
+        latest = blocks[len(blocks) - 1 - np.unique(blocks[::-1, 0], return_index=True)[1]]  # sorted by id
+        at, found = self._positions(latest[:, 0])
+        self._starts[at[found]], self._counts[at[found]] = latest[found, 1], latest[found, 2]
+        fresh, where = latest[~found], at[~found]
+        self._ids = np.insert(self._ids, where, fresh[:, 0])
+        self._starts = np.insert(self._starts, where, fresh[:, 1])
+        self._counts = np.insert(self._counts, where, fresh[:, 2])
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def has(self, paper_id: int) -> bool:
-        at = int(np.searchsorted(self._ids, paper_id))
-        return at < len(self._ids) and int(self._ids[at]) == paper_id
+        return bool(self._positions(np.asarray([paper_id], dtype=np.int64))[1][0])
 
     def add(self, paper_ids: Sequence[int], units: Sequence[Matrix]) -> None:
         """Queue each paper's unit vectors (L2-normalised rows); ``save`` makes them durable and visible."""
@@ -116,7 +132,8 @@ class SentenceStore:
         )
         self._rows, self._blocks = start, self._blocks + len(blocks)
         self._pending = []
-        self._map()
+        self._map_units()
+        self._merge(np.asarray(blocks, dtype=np.int64))
         write_json_atomically(
             self.directory / MANIFEST,
             {
@@ -130,19 +147,16 @@ class SentenceStore:
 
     def units(self, paper_id: int) -> Matrix:
         """The paper's unit vectors (title first), as stored: int8 scaled back to [-1, 1]."""
-        at = int(np.searchsorted(self._ids, paper_id))
-        if at >= len(self._ids) or int(self._ids[at]) != paper_id:
+        [at], [found] = self._positions(np.asarray([paper_id], dtype=np.int64))
+        if not found:
             return np.zeros((0, self.dim), dtype=np.float32)
         start, count = int(self._starts[at]), int(self._counts[at])
         return np.asarray(self._units[start : start + count], dtype=np.float32) / SCALE
 
     def best(self, paper_ids: Sequence[int], query: Matrix) -> dict[int, float]:
         """The cosine of each paper's unit closest to ``query`` (papers without units are left out)."""
-        if not len(self._ids) or not len(paper_ids):
-            return {}
         wanted = np.asarray(paper_ids, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self._ids, wanted), len(self._ids) - 1)
-        found = self._ids[at] == wanted
+        at, found = self._positions(wanted)
         at, ids = at[found], wanted[found]
         if not len(ids):
             return {}
