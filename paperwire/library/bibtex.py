@@ -60,38 +60,29 @@ class _Reader:
 
     def braced(self) -> str:
         """The text between balanced braces; the opening brace was consumed."""
-        depth, start = 1, self.pos
-        while self.pos < len(self.text):
-            char = self.text[self.pos]
-            if char == "\\":
-                self.pos += 2
-                continue
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    self.pos += 1
-                    return self.text[start : self.pos - 1]
-            self.pos += 1
-        raise self.error("unbalanced braces")
+        return self._until("}", "unbalanced braces")
 
     def quoted(self) -> str:
+        """The text up to the closing quote outside braces; the opening quote was consumed."""
+        return self._until('"', "unterminated quoted value")
+
+    def _until(self, closing: str, problem: str) -> str:
+        """The text up to ``closing`` at brace depth 0 (a backslash escapes the next character)."""
         depth, start = 0, self.pos
         while self.pos < len(self.text):
             char = self.text[self.pos]
             if char == "\\":
                 self.pos += 2
                 continue
+            if char == closing and depth == 0:
+                self.pos += 1
+                return self.text[start : self.pos - 1]
             if char == "{":
                 depth += 1
             elif char == "}":
                 depth -= 1
-            elif char == '"' and depth == 0:
-                self.pos += 1
-                return self.text[start : self.pos - 1]
             self.pos += 1
-        raise self.error("unterminated quoted value")
+        raise self.error(problem)
 
     def value(self) -> str:
         parts = []

@@ -118,13 +118,7 @@ def digest_subscribe(
     db.commit()
     sub = outcome.subscription
     if sub.status == "active" and user is not None and sub.user_id == user.id:
-        return render(
-            request,
-            "digest/notice.html",
-            heading="You are subscribed",
-            message=f"Your {sub.cadence} digest will be sent to {sub.email}.",
-            manage_url=f"/digest/manage/{manage_token(settings, sub)}",
-        )
+        return _subscribed(request, settings, sub)
     return render(request, "digest/notice.html", heading="Check your inbox", message=CHECK_INBOX)
 
 
@@ -153,12 +147,22 @@ def digest_confirm(
     except TokenError as exc:
         raise HTTPException(400, str(exc)) from exc
     db.commit()
-    return render(
+    return _subscribed(request, settings, sub)
+
+
+def _notice(request: Request, settings: Settings, sub: Subscription, heading: str, message: str) -> Response:
+    """A notice about a subscription, with the link to manage it."""
+    manage_url = f"/digest/manage/{manage_token(settings, sub)}"
+    return render(request, "digest/notice.html", heading=heading, message=message, manage_url=manage_url)
+
+
+def _subscribed(request: Request, settings: Settings, sub: Subscription) -> Response:
+    return _notice(
         request,
-        "digest/notice.html",
-        heading="You are subscribed",
-        message=f"Your {sub.cadence} digest will be sent to {sub.email}.",
-        manage_url=f"/digest/manage/{manage_token(settings, sub)}",
+        settings,
+        sub,
+        "You are subscribed",
+        f"Your {sub.cadence} digest will be sent to {sub.email}.",
     )
 
 
@@ -181,12 +185,8 @@ def digest_unsubscribe(request: Request, db: SessionDep, settings: SettingsDep, 
     db.commit()
     if "text/html" not in request.headers.get("accept", ""):
         return HTMLResponse(f"{sub.email} is unsubscribed from paperwire digests.\n", media_type="text/plain")
-    return render(
-        request,
-        "digest/notice.html",
-        heading="You are unsubscribed",
-        message=f"No more digests will be sent to {sub.email}.",
-        manage_url=f"/digest/manage/{manage_token(settings, sub)}",
+    return _notice(
+        request, settings, sub, "You are unsubscribed", f"No more digests will be sent to {sub.email}."
     )
 
 
