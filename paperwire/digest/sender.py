@@ -197,15 +197,16 @@ def deliver(
         report.resent_after_crash += len(recovered)
         log.warning("digest rows %s were interrupted mid-delivery; sending them again", recovered)
     renderer = DigestRenderer(settings)
+    unreachable = threading.Event()
     count = max(1, workers or settings.digest_smtp_connections)
     reports = [DeliveryReport() for _ in range(count)]
     if count == 1:
-        _work(engine, settings, period_key, clock, owner, renderer, reports[0])
+        _work(engine, settings, period_key, clock, owner, renderer, reports[0], unreachable)
     else:
         threads = [
             threading.Thread(
                 target=_work,
-                args=(engine, settings, period_key, clock, f"{owner}/{i}", renderer, reports[i]),
+                args=(engine, settings, period_key, clock, f"{owner}/{i}", renderer, reports[i], unreachable),
                 name=f"digest-sender-{i}",
             )
             for i in range(count)
@@ -220,8 +221,8 @@ def deliver(
         report.retrying += part.retrying
         report.cancelled += part.cancelled
         report.paused += part.paused
-        report.smtp_unreachable = report.smtp_unreachable or part.smtp_unreachable
         report.errors.extend(part.errors)
+    report.smtp_unreachable = unreachable.is_set()
     return report
 
 
@@ -233,14 +234,19 @@ def _work(
     owner: str,
     renderer: DigestRenderer,
     report: DeliveryReport,
+    unreachable: threading.Event,
 ) -> None:
-    """Claim, render and send batches until nothing is due; see ``outbox`` for the exactly-once rules."""
+    """Claim, render and send batches until nothing is due; see ``outbox`` for the exactly-once rules.
+
+    ``unreachable`` is shared by all workers: once one finds the server gone, none starts another email
+    (a worker that checked it per thread would claim and fail the rows another had just released).
+    """
     config = SmtpConfig.from_url(settings.smtp_url)
     margin = dt.timedelta(seconds=2 * config.timeout)
     lease = dt.timedelta(seconds=settings.digest_lease_seconds)
     smtp = _Connection(config)
     try:
-        while not report.smtp_unreachable:
+        while not unreachable.is_set():
             now = clock()
             lease_until = now + lease
             claimed = outbox.claim(engine, owner, now, lease_until, CLAIM_BATCH, period_key)
@@ -251,7 +257,7 @@ def _work(
             # SMTP accepted it: every message is rendered before, so nothing else happens in between.
             done: tuple[int, int] | None = None
             for position, (row, sub, mail) in enumerate(ready):
-                if report.smtp_unreachable or clock() + margin >= lease_until:
+                if unreachable.is_set() or clock() + margin >= lease_until:
                     outbox.release(engine, [r.id for r, _, _ in ready[position:]], owner)
                     break
                 ours = outbox.record(engine, owner, clock(), sent=done, delivering=row.id)
@@ -259,7 +265,7 @@ def _work(
                 if not ours:
                     log.error("digest row %s is no longer claimed by this sender; leaving it", row.id)
                     continue
-                if _send(engine, settings, smtp, row, sub, mail, owner, clock, report):
+                if _send(engine, settings, smtp, row, sub, mail, owner, clock, report, unreachable):
                     done = (row.id, sub.id)
             if done is not None:
                 outbox.record(engine, owner, clock(), sent=done)
@@ -307,6 +313,7 @@ def _send(
     owner: str,
     clock: Clock,
     report: DeliveryReport,
+    unreachable: threading.Event,
 ) -> bool:
     """One SMTP transaction; failures are recorded here, success by the caller's next commit."""
     attempts = row.attempts + 1
@@ -329,7 +336,8 @@ def _send(
             report.retrying += 1
         report.errors.append(f"{sub.email}: {exc}")
         # No reply code: the server is unreachable, the rest of the run would fail the same way.
-        report.smtp_unreachable = exc.code is None or exc.code == 421
+        if exc.code is None or exc.code == 421:
+            unreachable.set()
         return False
     except PermanentMailError as exc:
         report.failed += 1

@@ -115,6 +115,31 @@ def test_an_unreachable_server_leaves_everything_queued(sample_engine: Engine, t
     assert sorted(states) == ["queued", "queued"]
 
 
+def test_a_closing_server_stops_every_connection_and_the_next_run_sends_the_rest_once(
+    sample_engine: Engine,
+    tmp_path,
+    smtp: Sink,  # type: ignore[no-untyped-def]
+) -> None:
+    addresses = [f"reader{i}@example.org" for i in range(40)]
+    add_subscribers(sample_engine, "".join(f"{a},daily,\n" for a in addresses))
+    settings = make_settings(tmp_path, smtp, digest_smtp_connections=4)
+    smtp.rcpt_delay = 0.02
+    smtp.fail_next = ["421 4.3.2 Service shutting down"]
+    t0 = dt.datetime(2026, 6, 15, 7, 0)
+    plan(sample_engine, settings, Period.of("daily", DAYS[0]), t0)
+    first = deliver(sample_engine, settings, clock=lambda: t0)
+    assert first.smtp_unreachable and first.retrying == 1
+    # Only the emails already on their way in other connections go out; a worker with its own notion
+    # of "unreachable" would send the other 39.
+    assert first.sent <= 8
+    with Session(sample_engine) as session:
+        states = session.execute(select(OutboxEmail.state)).scalars().all()
+    assert states.count("queued") == 40 - first.sent
+    second = deliver(sample_engine, settings, clock=lambda: t0 + dt.timedelta(hours=1))
+    assert (second.sent, second.retrying) == (40 - first.sent, 0)
+    assert {a: len(smtp.to(a)) for a in addresses} == dict.fromkeys(addresses, 1)
+
+
 def test_permanent_failures_are_recorded_and_pause_the_address(
     sample_engine: Engine,
     tmp_path,
