@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     arxiv_api_page_size: int = Field(
         default=100, ge=1, le=2000, description="Entries per arXiv API request (max_results)."
     )
+    arxiv_api_max_results: int = Field(
+        default=10_000,
+        ge=1,
+        le=30_000,
+        description="Most entries one arXiv API query fetches (arXiv serves 30,000 at most; bulk: arxiv-oai).",
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public URL of the web app, used in emails and feeds."
     )

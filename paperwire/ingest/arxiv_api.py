@@ -8,13 +8,15 @@ Targets::
 ``query:`` takes arXiv's search syntax (``ti:``, ``au:``, ``abs:``, ``cat:``, ``AND``/``OR``/``ANDNOT``).
 Pages of ``settings.arxiv_api_page_size`` entries are fetched with ``start``/``max_results``, one
 request per ``settings.request_interval`` seconds, until a page is empty or ``totalResults`` is
-reached; id lists are sent in chunks of the same size. The API's own error entries (an unknown or
+reached, or ``settings.arxiv_api_max_results`` entries (arXiv refuses to page a query past 30,000;
+its OAI-PMH interface is the way to harvest more); id lists are sent in chunks of the same size. The API's own error entries (an unknown or
 malformed id, a bad query) stop the run with their message. The resume cursor is the offset of the
 next entry, so an interrupted run continues from its page.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 API_ERROR = re.compile(r"^https?://arxiv\.org/api/errors")
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+log = logging.getLogger(__name__)
 
 
 class ArxivApiError(InputError):
@@ -133,7 +136,10 @@ def _pages(client: PoliteClient, request: Request, settings: Settings, start: in
                 return
             params = {"id_list": ",".join(chunk), "start": "0", "max_results": str(len(chunk))}
         else:
-            params = {"search_query": str(request.query), "start": str(start), "max_results": str(size)}
+            if start >= settings.arxiv_api_max_results:
+                return
+            count = min(size, settings.arxiv_api_max_results - start)
+            params = {"search_query": str(request.query), "start": str(start), "max_results": str(count)}
         where = f"{url} start {start}"
         response = client.get(url, params, allow=(400,))
         feed = parse_feed(response.content, where, start)
@@ -143,6 +149,15 @@ def _pages(client: PoliteClient, request: Request, settings: Settings, start: in
             yield item, {"start": offset}
         start += len(chunk) if request.ids else len(feed.entries)
         if not request.ids and (not feed.entries or (feed.total is not None and start >= feed.total)):
+            return
+        if not request.ids and start >= settings.arxiv_api_max_results:
+            log.warning(
+                "%s: stopped after %d of %s results (PAPERWIRE_ARXIV_API_MAX_RESULTS); for more, narrow the"
+                " query or harvest with arxiv-oai",
+                request.query,
+                start,
+                feed.total if feed.total is not None else "more",
+            )
             return
 
 

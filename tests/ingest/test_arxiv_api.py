@@ -131,6 +131,17 @@ def test_paging_stops_at_total_results(server: ReplayServer, settings: Settings)
     assert [s.params["start"] for s in server.requests("/api/query")] == ["0", "2"]
 
 
+def test_a_query_stops_at_the_result_cap_and_says_so(
+    server: ReplayServer, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.route("/api/query", Reply(body=feed([0, 1], total=5619)), start="0")
+    server.route("/api/query", Reply(body=feed([1], total=5619)), start="2")
+    capped = settings.model_copy(update={"arxiv_api_max_results": 3})
+    assert record_ids(capped, [f"query:{QUERY}"]) == [*IDS, IDS[1]]
+    assert [s.params["max_results"] for s in server.requests("/api/query")] == ["2", "1"]
+    assert "stopped after 3 of 5619 results (PAPERWIRE_ARXIV_API_MAX_RESULTS)" in caplog.text
+
+
 def test_an_id_list_is_sent_in_page_sized_chunks(server: ReplayServer, settings: Settings) -> None:
     server.route("/api/query", Reply(body=feed([0, 1])), id_list=",".join(IDS))
     server.route("/api/query", Reply(body=feed([1])), id_list="2510.14827v1")
