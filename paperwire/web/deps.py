@@ -39,11 +39,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
-# Threads for the pages' own work (queries on the store, search, rendering): CPU-bound under one GIL,
-# so more threads than this only fight over it (measured on 2 cores: about 10 % more CPU per search
-# page and a longer tail with the default 40). Slow, waiting work (mail, arXiv) keeps the default pool.
-PAGE_THREADS = 4
-
 
 class SignInRequired(Exception):
     """Raised by ``CurrentUser``; the app turns it into a redirect (HTML) or a 401 (API)."""
@@ -85,12 +80,21 @@ def page_limiter(request: Request) -> CapacityLimiter:
         request.app.state, "page_limiter", None
     )
     if held is None or held[0] is not loop:
-        held = request.app.state.page_limiter = (loop, CapacityLimiter(PAGE_THREADS))
+        held = request.app.state.page_limiter = (
+            loop,
+            CapacityLimiter(app_settings(request).web_page_threads),
+        )
     return held[1]
 
 
 async def run_page_work(request: Request, func: Callable[..., T], *args: Any) -> T:
-    """``func(*args)`` on one of the ``PAGE_THREADS`` page threads, first come first served."""
+    """``func(*args)`` on one of the page threads (``PAPERWIRE_WEB_PAGE_THREADS``), first come first served.
+
+    Page work is CPU-bound Python: with several threads, each SQLite call that releases the GIL waits a
+    full switch interval to get it back from a thread that is rendering, so every page in flight
+    slows down together. One thread per worker, and one worker per core, serves pages in arrival order.
+    Slow, waiting work (mail, arXiv) keeps the default pool.
+    """
     return await anyio.to_thread.run_sync(func, *args, limiter=page_limiter(request))
 
 

@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+from paperwire.config import Settings
+from paperwire.web.deps import run_page_work
 from paperwire.web.pagecache import PageCache, _entry
 
 T = TypeVar("T")
@@ -23,7 +25,7 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def fake_request(cache: PageCache) -> Any:
-    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(page_cache=cache)))
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(page_cache=cache, settings=Settings())))
 
 
 def test_concurrent_requests_for_an_expired_page_render_it_once() -> None:
@@ -71,3 +73,27 @@ def test_a_render_that_began_before_a_list_changed_is_not_kept() -> None:
     assert run(fetch()) == b"render 2"
     assert cache.entries["k"][1] == b"render 2"
     assert run(fetch()) == b"render 2" and len(calls) == 2
+
+
+def test_page_work_runs_on_as_many_threads_as_configured() -> None:
+    request = SimpleNamespace(
+        app=SimpleNamespace(state=SimpleNamespace(settings=Settings(web_page_threads=2)))
+    )
+    running: list[int] = []
+    most = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal most
+        with lock:
+            running.append(1)
+            most = max(most, len(running))
+        time.sleep(0.05)
+        with lock:
+            running.pop()
+
+    async def main() -> None:
+        await asyncio.gather(*(run_page_work(request, work) for _ in range(6)))  # type: ignore[arg-type]
+
+    run(main())
+    assert most == 2
