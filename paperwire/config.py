@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         le=64,
         description="Worker processes of `paperwire serve` (default: one per CPU core, at most 8).",
     )
+    web_semantic_timeout: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description=(
+            "Seconds a web search waits for the model to load and for its semantic half before showing"
+            " the keyword answer (marked as such, not cached); 0: wait as long as it takes."
+        ),
+    )
     web_page_threads: int = Field(
         default=1,
         ge=1,

@@ -3,7 +3,9 @@ similar papers, and index maintenance.
 
 Search answers from the indexes alone (they store arXiv ids and the text snippets are made from), so a
 query never touches the database. Hybrid is the default; when the model or the vectors are missing,
-hybrid and semantic answer from keyword search and say so in ``SearchResults.mode``.
+hybrid and semantic answer from keyword search and say so in ``SearchResults.mode``. So do they when
+given a ``semantic_timeout`` (the web app does) and the model is still loading or the semantic half takes
+longer: the answer is then the keyword one, marked ``complete=False`` so that nobody caches it.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class SearchResults:
     mode: str
     query: str
     took_ms: float
+    complete: bool = True  # False: semantic search was asked for but did not answer in time
 
 
 class SearchService:
@@ -105,6 +108,8 @@ class SearchService:
         self._opened: dict[str, tuple[float, object]] = {}  # name: (manifest mtime, what was opened)
         self._embedder: Embedder | None = embedder
         self._model_error: str | None = None
+        self._model_lock = threading.Lock()
+        self._model_loading: Future[Embedder | None] | None = None
 
     # -- what the indexes are made of ---------------------------------------------------------------
 
@@ -113,12 +118,31 @@ class SearchService:
         return KeywordIndex(indexer.keyword_dir(self.settings))
 
     def embedder(self) -> Embedder | None:
-        if self._embedder is None and self._model_error is None:
-            try:
-                self._embedder = load_embedder(self.settings)
-            except ModelUnavailable as exc:
-                self._model_error = str(exc)
-        return self._embedder
+        with self._model_lock:  # loading takes seconds: the threads that ask meanwhile wait for that one
+            if self._embedder is None and self._model_error is None:
+                try:
+                    self._embedder = load_embedder(self.settings)
+                except ModelUnavailable as exc:
+                    self._model_error = str(exc)
+            return self._embedder
+
+    def _model_ready(self, timeout: float) -> bool:
+        """Whether the model is loaded (or known to be missing) within ``timeout`` seconds; the first
+        call starts loading it in the background, where it goes on after a timeout."""
+        if self._embedder is not None or self._model_error is not None:
+            return True
+        loading = self._model_loading
+        if loading is None:
+            loading = self._model_loading = _BACKGROUND.submit(self.embedder)
+        try:
+            loading.result(timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def warm(self) -> None:
+        """Start loading the model in the background (a server calls this as it starts)."""
+        self._model_ready(0)
 
     def vectors(self) -> VectorIndex | None:
         """The vector index as last saved, reopened when ``paperwire index`` has changed it since."""
@@ -152,34 +176,49 @@ class SearchService:
 
     # -- searching -----------------------------------------------------------------------------------
 
-    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> SearchResults:
-        """Raises ``QueryError`` (a ValueError, one line) for a filter with an unusable value."""
+    def search(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        semantic_timeout: float | None = None,
+    ) -> SearchResults:
+        """Raises ``QueryError`` (a ValueError, one line) for a filter with an unusable value.
+
+        ``semantic_timeout``: seconds to wait for the model to load and for the semantic half before
+        answering from keyword search alone (None: wait as long as it takes, as the CLI and eval do).
+        """
         started = time.perf_counter()
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}: choose one of {', '.join(MODES)}")
         if not 1 <= limit <= MAX_LIMIT or offset < 0:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT} and offset not negative")
         parsed = parse_query(query)
+        complete = True
         if parsed.arxiv_id:
             hits, total, used = self._by_id(parsed.arxiv_id), 0, "id"
             total = len(hits)
             hits = hits[offset : offset + limit]
         else:
-            hits, total, used = self._ranked(parsed, mode, limit, offset)
+            hits, total, used, complete = self._ranked(parsed, mode, limit, offset, semantic_timeout)
         took = (time.perf_counter() - started) * 1000
-        return SearchResults(hits=hits, total=total, mode=used, query=query, took_ms=took)
+        return SearchResults(hits=hits, total=total, mode=used, query=query, took_ms=took, complete=complete)
 
     def _by_id(self, arxiv_id: str) -> list[SearchHit]:
         pid = self.keyword.lookup_arxiv_id(arxiv_id)
         return [] if pid is None else [SearchHit(pid, arxiv_id, 1.0)]
 
     def _ranked(
-        self, parsed: ParsedQuery, mode: str, limit: int, offset: int
-    ) -> tuple[list[SearchHit], int, str]:
+        self, parsed: ParsedQuery, mode: str, limit: int, offset: int, timeout: float | None
+    ) -> tuple[list[SearchHit], int, str, bool]:
         if parsed.is_empty:
-            return [], 0, mode
-        used = mode
+            return [], 0, mode, True
+        used, complete = mode, True
         semantic = mode in ("hybrid", "semantic") and bool(parsed.text.strip())
+        if semantic and timeout is not None and not self._model_ready(timeout):
+            used, complete, semantic = f"keyword ({mode}: the model is still loading)", False, False
         vectors = self.vectors() if semantic else None
         if semantic and vectors is None:
             used = f"keyword ({mode} unavailable: {self._why_no_semantic()})"
@@ -187,13 +226,17 @@ class SearchService:
         elif mode != "keyword" and not parsed.text.strip():
             used = "keyword (filters only)"
         wanted = offset + limit
+        ranked: list[tuple[int, float]] | None = None
         if not semantic or vectors is None:
             ranked, total = self._keyword(parsed, wanted)
         elif mode == "semantic":
-            ranked = self._semantic(parsed, vectors, wanted)
-            total = len(ranked)
+            ranked = self._in_time(lambda: self._semantic(parsed, vectors, wanted), timeout)
+            total = len(ranked) if ranked is not None else 0
         else:
-            ranked, total = self._hybrid(parsed, vectors, wanted)
+            ranked, total = self._hybrid(parsed, vectors, wanted, timeout)
+        if ranked is None:
+            used, complete = f"keyword ({mode}: semantic search took over {timeout:g} s)", False
+            ranked, total = self._keyword(parsed, wanted)
         ranked = self._pin_exact_title(parsed, ranked)
         page = ranked[offset : offset + limit]
         described = self.keyword.describe(parsed if parsed.text else None, [pid for pid, _ in page])
@@ -202,7 +245,17 @@ class SearchService:
             for pid, score in page
             if pid in described
         ]
-        return hits, max(total, len(ranked)), used
+        return hits, max(total, len(ranked)), used, complete
+
+    @staticmethod
+    def _in_time(work: Callable[[], T], timeout: float | None) -> T | None:
+        """``work()``, or None when it takes longer than ``timeout`` (it then finishes in the background)."""
+        if timeout is None:
+            return work()
+        try:
+            return _BACKGROUND.submit(work).result(timeout)
+        except TimeoutError:
+            return None
 
     def _why_no_semantic(self) -> str:
         self.embedder()
@@ -247,15 +300,21 @@ class SearchService:
         return kept[:wanted]
 
     def _hybrid(
-        self, parsed: ParsedQuery, vectors: VectorIndex, wanted: int
-    ) -> tuple[list[tuple[int, float]], int]:
-        """Both candidate lists, each candidate scored by both signals, fused (see ``hybrid.py``)."""
+        self, parsed: ParsedQuery, vectors: VectorIndex, wanted: int, timeout: float | None
+    ) -> tuple[list[tuple[int, float]] | None, int]:
+        """Both candidate lists, each candidate scored by both signals, fused (see ``hybrid.py``); None
+        when the semantic half takes longer than ``timeout`` seconds."""
         embedder = self.embedder()
         assert embedder is not None
         depth = max(self.settings.search_candidates, wanted)
+        started = time.monotonic()
         semantic = _BACKGROUND.submit(lambda: self._neighbours(parsed, vectors, embedder, depth))
         kw = self.keyword.search(parsed, limit=depth)
-        query, near, near_bm25 = semantic.result()
+        try:
+            left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+            query, near, near_bm25 = semantic.result(left)
+        except TimeoutError:
+            return None, 0
         bm25 = dict(zip(kw.ids, kw.scores, strict=True))
         cosine = dict(near)
         only_semantic = [pid for pid in cosine if pid not in bm25]

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from paperwire.config import load_settings
 from paperwire.web.app import create_app
+from paperwire.web.searching import app_search
 
 
 def __getattr__(name: str) -> FastAPI:
@@ -13,5 +14,6 @@ def __getattr__(name: str) -> FastAPI:
     if name != "app":
         raise AttributeError(name)
     app = create_app(load_settings())
+    app_search(app).warm()  # the model loads while the worker starts serving; searches meanwhile use keywords
     globals()["app"] = app
     return app

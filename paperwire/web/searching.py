@@ -11,6 +11,10 @@ modification time, size and inode of the files ``paperwire index`` rewrites when
 anything (its state file, the keyword index's ``meta.json``, the vector manifest). A re-index in any
 process changes the stamp, so no cached answer outlives the index it came from. Counts that change
 between re-indexes (upvotes, who voted) are never cached here: pages read them from the database.
+
+A page never waits long for semantic search: after ``PAPERWIRE_WEB_SEMANTIC_TIMEOUT`` seconds (the model
+still loading after a start, a machine under load) it shows the keyword answer and says so, and that
+answer is not cached. ``paperwire serve`` starts loading the model as each worker starts (``warm``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -56,12 +60,23 @@ class Results:
     mode: str
     query: str
     took_ms: float
+    complete: bool = True
 
 
 class SearchBackend(Protocol):
-    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> Results: ...
+    def search(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        semantic_timeout: float | None = None,
+    ) -> Results: ...
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[Hit]: ...
+
+    def warm(self) -> None: ...
 
 
 TERM = re.compile(r'-?"[^"]+"|\S+')
@@ -145,7 +160,15 @@ class KeywordFallback:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> Results:
+    def search(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        semantic_timeout: float | None = None,
+    ) -> Results:
         started = time.perf_counter()
         terms = _terms(query)
         if not terms:
@@ -176,6 +199,9 @@ class KeywordFallback:
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[Hit]:
         return []
+
+    def warm(self) -> None:
+        """Nothing to load."""
 
 
 class AdaptiveSearch:
@@ -220,7 +246,19 @@ class AdaptiveSearch:
         assert self._service is not None
         return self._service
 
-    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> Results:
+    def warm(self) -> None:
+        """Open the search service and start loading its model in the background, if there is an index."""
+        self._backend().warm()
+
+    def search(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        semantic_timeout: float | None = None,
+    ) -> Results:
         """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything.
 
         An index that cannot be opened (made by another version, half-written) is an operator's problem:
@@ -233,14 +271,15 @@ class AdaptiveSearch:
         if cached is not None:
             return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
         backend = self._backend()
+        timeout = self.settings.web_semantic_timeout or None
         try:
-            results = backend.search(query, mode=mode, limit=limit, offset=offset)
+            results = backend.search(query, mode=mode, limit=limit, offset=offset, semantic_timeout=timeout)
         except RuntimeError:
             if backend is self.fallback:
                 raise
             log.exception("search index unusable; answering with the keyword fallback")
             return self.fallback.search(query, mode=mode, limit=limit, offset=offset)
-        if key is not None and backend is not self.fallback:
+        if key is not None and backend is not self.fallback and results.complete:
             self._searches.put(key, results)
         return results
 
@@ -266,7 +305,11 @@ class AdaptiveSearch:
 
 def get_search(request: Request) -> SearchBackend:
     """One backend per app (``app.state.search``), so loaded models and indexes are shared by requests."""
-    state = request.app.state
+    return app_search(request.app)
+
+
+def app_search(app: FastAPI) -> SearchBackend:
+    state = app.state
     if state.search is None:
         with _lock:
             if state.search is None:

@@ -140,3 +140,71 @@ def test_an_error_in_the_semantic_half_reaches_the_caller(
         monkeypatch.setattr(search_service, "_BACKGROUND", background)
         with pytest.raises(RuntimeError, match="onnx failed"):
             service.search("language models")
+
+
+def hit_ids(results: object) -> list[int]:
+    return [h.paper_id for h in results.hits]  # type: ignore[attr-defined]
+
+
+def slowed(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Makes the query embedding wait until the returned event is set (a machine too busy to answer)."""
+    release = threading.Event()
+    encode = embedder.encode_query
+
+    def slow(text: str) -> np.ndarray:
+        release.wait(30)
+        return encode(text)
+
+    monkeypatch.setattr(embedder, "encode_query", slow)
+    return release
+
+
+def test_a_model_still_loading_leaves_a_timed_search_to_keywords(
+    small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = threading.Event()
+
+    def slow_load(settings: Settings, device: str = "auto") -> Embedder:
+        loaded.wait(30)
+        return embedder
+
+    monkeypatch.setattr(search_service, "load_embedder", slow_load)
+    service = SearchService(*small_store)
+    early = service.search("language models", semantic_timeout=0.05)
+    assert (early.mode, early.complete) == ("keyword (hybrid: the model is still loading)", False)
+    assert hit_ids(early) == hit_ids(service.search("language models", mode="keyword"))
+    loaded.set()
+    later = service.search("language models", semantic_timeout=10)
+    assert (later.mode, later.complete) == ("hybrid", True)
+    assert hit_ids(later) == hit_ids(SearchService(*small_store, embedder=embedder).search("language models"))
+
+
+def test_a_semantic_half_slower_than_the_timeout_gives_the_keyword_answer(
+    small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = SearchService(*small_store, embedder=embedder)
+    keyword = hit_ids(service.search("language models", mode="keyword"))
+    hybrid = hit_ids(service.search("language models"))
+    assert hybrid != keyword  # so that the answers below tell which one answered
+    release = slowed(embedder, monkeypatch)
+    for mode in ("hybrid", "semantic"):
+        late = service.search("language models", mode=mode, semantic_timeout=0.05)
+        assert (late.mode, late.complete) == (f"keyword ({mode}: semantic search took over 0.05 s)", False)
+        assert hit_ids(late) == keyword
+    release.set()
+    assert hit_ids(service.search("language models", semantic_timeout=10)) == hybrid
+
+
+def test_the_web_does_not_keep_an_answer_that_came_from_keywords_for_lack_of_time(
+    small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperwire.web.searching import AdaptiveSearch
+
+    settings, engine = small_store
+    monkeypatch.setattr(search_service, "load_embedder", lambda settings, device="auto": embedder)
+    web = AdaptiveSearch(settings.model_copy(update={"web_semantic_timeout": 0.05}), engine)
+    release = slowed(embedder, monkeypatch)
+    assert web.search("language models").mode.startswith("keyword (hybrid: semantic search took over")
+    release.set()
+    assert web.search("language models").mode == "hybrid"  # computed again, not the cached keyword answer
+    assert web.search("language models").mode == "hybrid"
