@@ -217,7 +217,8 @@ class SearchService:
             return [], 0, mode, True
         used, complete = mode, True
         semantic = mode in ("hybrid", "semantic") and bool(parsed.text.strip())
-        if semantic and timeout is not None and not self._model_ready(timeout):
+        has_vectors = (indexer.vector_dir(self.settings) / "index.json").exists()
+        if semantic and has_vectors and timeout is not None and not self._model_ready(timeout):
             used, complete, semantic = f"keyword ({mode}: the model is still loading)", False, False
         vectors = self.vectors() if semantic else None
         if semantic and vectors is None:
