@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from paperwire.config import Settings
+from paperwire.lru import LRU
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 from paperwire.search import indexer
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
@@ -37,6 +38,7 @@ T = TypeVar("T")
 MODES = ("hybrid", "keyword", "semantic")
 MAX_LIMIT = 1000
 FILTER_DEPTHS = (4, 16, 64)  # how much deeper semantic search looks when filters drop its candidates
+QUERY_VECTORS = 1024  # query embeddings kept (1.5 kB each): the next page or another filter reuses one
 
 
 class PaperNotFound(LookupError):
@@ -110,6 +112,7 @@ class SearchService:
         self._model_error: str | None = None
         self._model_lock = threading.Lock()
         self._model_loading: Future[Embedder | None] | None = None
+        self._query_vectors: LRU[str, np.ndarray] = LRU(QUERY_VECTORS)
 
     # -- what the indexes are made of ---------------------------------------------------------------
 
@@ -167,6 +170,15 @@ class SearchService:
                     return None
                 held = self._opened[name] = (stamp, opener(directory, embedder.dim))
             return cast(T, held[1])
+
+    def _query_vector(self, embedder: Embedder, text: str) -> np.ndarray:
+        """The embedding of a query's text, kept: paging or changing a filter does not embed it again."""
+        vector = self._query_vectors.get(text)
+        if vector is None:
+            vector = embedder.encode_query(text)
+            vector.setflags(write=False)
+            self._query_vectors.put(text, vector)
+        return vector
 
     def _semantic_scores(self, cosine: dict[int, float], query: np.ndarray) -> dict[int, float]:
         """Each candidate's semantic score: its own vector's cosine blended with its best unit's."""
@@ -270,7 +282,7 @@ class SearchService:
         """Nearest neighbours of the query that pass its filters (searching deeper while too few do)."""
         embedder = self.embedder()
         assert embedder is not None
-        query = embedder.encode_query(parsed.text)
+        query = self._query_vector(embedder, parsed.text)
         depth = max(self.settings.search_candidates, wanted)
         scored = self._semantic_scores(dict(self._filtered_neighbours(parsed, vectors, query, depth)), query)
         return sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:wanted]
@@ -281,7 +293,7 @@ class SearchService:
         """The semantic half of hybrid: the query's vector, its filtered nearest neighbours and their
         BM25 (those that match the words). BM25 is asked for every neighbour, since which of them the
         keyword half also finds is not known yet; a paper's BM25 does not depend on what else is asked."""
-        query = embedder.encode_query(parsed.text)
+        query = self._query_vector(embedder, parsed.text)
         near = self._filtered_neighbours(parsed, vectors, query, wanted)
         return query, near, self.keyword.scores(parsed, [pid for pid, _ in near])
 

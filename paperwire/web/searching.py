@@ -24,10 +24,9 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol
 
 from fastapi import FastAPI, Request
 from sqlalchemy import Engine, and_, func, or_, select
@@ -35,14 +34,13 @@ from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
+from paperwire.lru import LRU
 
 log = logging.getLogger("paperwire.web")
 _lock = threading.Lock()
 
 SEARCH_CACHE_SIZE = 512  # pages of hits (20 hits with highlights: about 30 kB each)
 SIMILAR_CACHE_SIZE = 4096  # similar-paper lists (a few hundred bytes each)
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 @dataclass
@@ -109,36 +107,6 @@ def _snippet(text: str, terms: list[str], width: int = 240) -> str:
     start = max(0, min(positions) - 60) if positions else 0
     piece = text[start : start + width]
     return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
-
-
-class LRU(Generic[K, V]):
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 Stamp = tuple[tuple[int, int, int], ...]

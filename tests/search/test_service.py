@@ -112,9 +112,9 @@ def test_hybrid_answers_alike_with_its_semantic_half_in_a_worker_or_inline(
         return encode(text)
 
     monkeypatch.setattr(embedder, "encode_query", recording)
-    service = SearchService(settings, engine, embedder=embedder)
 
     def answers() -> list[list[tuple[str, float, dict[str, str]]]]:
+        service = SearchService(settings, engine, embedder=embedder)  # a new one: none of the queries seen
         results = [service.search(q) for q in queries]
         assert all(r.mode == "hybrid" for r in results)
         return [[(h.arxiv_id, h.score, h.highlights) for h in r.hits] for r in results]
@@ -182,10 +182,11 @@ def test_a_model_still_loading_leaves_a_timed_search_to_keywords(
 def test_a_semantic_half_slower_than_the_timeout_gives_the_keyword_answer(
     small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = SearchService(*small_store, embedder=embedder)
-    keyword = hit_ids(service.search("language models", mode="keyword"))
-    hybrid = hit_ids(service.search("language models"))
+    before = SearchService(*small_store, embedder=embedder)
+    keyword = hit_ids(before.search("language models", mode="keyword"))
+    hybrid = hit_ids(before.search("language models"))
     assert hybrid != keyword  # so that the answers below tell which one answered
+    service = SearchService(*small_store, embedder=embedder)  # one that has not embedded the query yet
     release = slowed(embedder, monkeypatch)
     for mode in ("hybrid", "semantic"):
         late = service.search("language models", mode=mode, semantic_timeout=0.05)
@@ -208,3 +209,26 @@ def test_the_web_does_not_keep_an_answer_that_came_from_keywords_for_lack_of_tim
     release.set()
     assert web.search("language models").mode == "hybrid"  # computed again, not the cached keyword answer
     assert web.search("language models").mode == "hybrid"
+
+
+def test_the_next_page_or_another_filter_reuses_the_query_vector(
+    small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = hit_ids(SearchService(*small_store, embedder=embedder).search("language models", limit=10))
+    embedded: list[str] = []
+    encode = embedder.encode_query
+
+    def counting(text: str) -> np.ndarray:
+        embedded.append(text)
+        return encode(text)
+
+    monkeypatch.setattr(embedder, "encode_query", counting)
+    service = SearchService(*small_store, embedder=embedder)
+    first = service.search("language models", limit=5)
+    second = service.search("language models", limit=5, offset=5)
+    service.search("language models has:code")
+    service.search("language models", mode="semantic")
+    assert embedded == ["language models"]
+    assert hit_ids(first) + hit_ids(second) == whole
+    service.search("graph neural networks")
+    assert embedded == ["language models", "graph neural networks"]
