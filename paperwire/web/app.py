@@ -19,7 +19,8 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import TemplateNotFound
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,6 +38,7 @@ from paperwire.web.pagecache import PageCache
 
 log = logging.getLogger("paperwire.web")
 STATIC = Path(__file__).with_name("static")
+SWAGGER_UI = "/static/swagger-ui-5.35.0"  # vendored from npm's swagger-ui-dist (Apache-2.0)
 
 
 @asynccontextmanager
@@ -65,8 +67,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Daily papers, trending, search and paper pages; JSON shaped like Hugging Face's Papers API.",
         dependencies=[Depends(verify_csrf)],
-        docs_url=None,  # Swagger UI loads from a CDN, which a self-hosted instance may not reach
-        redoc_url=None,
+        docs_url=None,  # FastAPI's Swagger UI loads from a CDN, which a self-hosted instance may not reach:
+        redoc_url=None,  # /docs below serves the same UI from vendored files
     )
     # As many connections as the threadpool has threads (40), so a thread never waits for one.
     engine = make_engine(
@@ -90,6 +92,17 @@ def create_app(settings: Settings) -> FastAPI:
         if router is not None:
             app.include_router(router)
     _install_error_handlers(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="paperwire API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
     return app
 
 

@@ -249,3 +249,24 @@ def test_pages_work_without_javascript(browser: Browser, live_app: LiveApp) -> N
     expect(page.locator("form.vote-form button").first).to_have_attribute("aria-pressed", "true")
     assert api_upvotes(live_app, paper) == before + 1
     context.close()
+
+
+def test_the_api_docs_render_from_the_app_alone(
+    browser: Browser, live_app: LiveApp, screenshot_dir: Path
+) -> None:
+    """Swagger UI at /docs draws every operation of the schema with nothing fetched from another host."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_app.url}/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    shown = {
+        page.locator(".opblock-summary-path").nth(i).inner_text()
+        for i in range(page.locator(".opblock").count())
+    }
+    schema = httpx.get(f"{live_app.url}/openapi.json", timeout=10).json()
+    assert {path.replace("\u200b", "") for path in shown} == set(schema["paths"])
+    assert requested and all(url.startswith(live_app.url) for url in requested), requested
+    shot(page, screenshot_dir, "api-docs")
+    context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -131,3 +133,13 @@ def test_openapi_is_served_and_documents_the_api(client: TestClient) -> None:
     assert set(params) == {"date", "week", "month", "sort", "p", "limit"}
     assert params["limit"]["schema"]["maximum"] == 100
     assert "/papers" not in paths  # pages are not part of the API
+
+
+def test_the_api_docs_page_uses_assets_the_app_serves(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(url.startswith("/static/") for url in assets), assets
+    for url in assets:
+        assert client.get(url).status_code == 200, url
+    assert "'/openapi.json'" in page.text or '"/openapi.json"' in page.text

@@ -32,7 +32,7 @@ from paperwire.web.routes.accounts import safe_next
 from paperwire.web.searching import get_search
 from paperwire.web.views import render
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 Format = Literal["rss", "atom"]
 TagName = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG)]
 MAX_UPLOAD = 5_000_000
