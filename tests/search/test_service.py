@@ -232,3 +232,24 @@ def test_the_next_page_or_another_filter_reuses_the_query_vector(
     assert hit_ids(first) + hit_ids(second) == whole
     service.search("graph neural networks")
     assert embedded == ["language models", "graph neural networks"]
+
+
+def test_warming_loads_the_model_in_the_background_so_the_first_search_is_hybrid(
+    small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from paperwire.web.searching import AdaptiveSearch
+
+    settings, engine = small_store
+    loaded_on: list[str] = []
+
+    def load(settings: Settings, device: str = "auto") -> Embedder:
+        loaded_on.append(threading.current_thread().name)
+        return embedder
+
+    monkeypatch.setattr(search_service, "load_embedder", load)
+    web = AdaptiveSearch(settings.model_copy(update={"web_semantic_timeout": 5.0}), engine)
+    web.warm()
+    first = web.search("language models")
+    assert first.mode == "hybrid" and first.complete
+    assert len(loaded_on) == 1 and loaded_on[0].startswith("paperwire-search")  # once, in the background
+    AdaptiveSearch(settings.model_copy(update={"data_dir": tmp_path}), engine).warm()  # no index: nothing
