@@ -11,12 +11,19 @@ Layout of the directory (derived data; delete it and re-index to rebuild):
 - ``units.i8``: an append-only log of unit vectors, int8 (``round(127 * v)`` of the normalised vector;
   it changed no ranking on SciFact and takes a quarter of float32's room);
 - ``blocks.i64``: an append-only log of ``(paper id, first row, rows)``: a paper embedded again appends a
-  new block and the older one is dead (``paperwire index --rebuild`` drops dead rows);
-- ``index.json``: the manifest (committed rows and blocks), replaced atomically, last.
+  new block and the older one is dead;
+- ``index.json``: the manifest (generation, committed rows and blocks), replaced atomically, last.
+
+Once dead rows are many (as in the vector index), a save rewrites the live blocks into the next
+generation's ``units-N.i8`` and ``blocks-N.i64`` before the manifest names them; the old files are
+removed after it. A crash before the manifest leaves the old generation in force (and the new files
+for the next save to remove); a reader that still maps the old files keeps reading them until it
+reopens.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,11 +31,19 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from paperwire.search.vectors import MANIFEST, append_log, read_manifest, write_json_atomically
+from paperwire.search.vectors import (
+    COMPACT_DEAD_FRACTION,
+    COMPACT_MIN_DEAD,
+    MANIFEST,
+    append_log,
+    read_manifest,
+    write_json_atomically,
+)
 
 FORMAT = 1
 SCALE = 127.0
 MAX_UNITS = 48  # the title and 47 sentences; the rest of a (rare) longer abstract joins the last unit
+COPY_ROWS = 1 << 20  # unit rows copied at a time by a compaction (384 MB at 384-d)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 Matrix = npt.NDArray[np.float32]
@@ -55,6 +70,7 @@ class SentenceStore:
     def __init__(self, directory: Path, dim: int) -> None:
         self.directory = directory
         self.dim = dim
+        self._generation = 0
         self._rows = 0  # committed unit rows
         self._blocks = 0  # committed blocks
         self._pending: list[tuple[int, npt.NDArray[np.int8]]] = []
@@ -70,19 +86,23 @@ class SentenceStore:
         store = cls(directory, dim)
         manifest = read_manifest(directory, FORMAT, dim, "sentence store")
         if manifest is not None:
+            store._generation = int(manifest.get("generation", 0))
             store._rows, store._blocks = int(manifest["rows"]), int(manifest["blocks"])
             store._map_units()
             if store._blocks:
-                blocks = np.fromfile(directory / "blocks.i64", dtype=np.int64, count=3 * store._blocks)
+                blocks = np.fromfile(store._paths()[1], dtype=np.int64, count=3 * store._blocks)
                 store._merge(blocks.reshape(-1, 3))
         return store
+
+    def _paths(self) -> tuple[Path, Path]:
+        """This generation's units and blocks logs (generation 0 keeps the first version's names)."""
+        suffix = f"-{self._generation}" if self._generation else ""
+        return self.directory / f"units{suffix}.i8", self.directory / f"blocks{suffix}.i64"
 
     def _map_units(self) -> None:
         """Memory-map the committed units (read on demand, not loaded)."""
         if self._rows:
-            units = np.memmap(
-                self.directory / "units.i8", dtype=np.int8, mode="r", shape=(self._rows, self.dim)
-            )
+            units = np.memmap(self._paths()[0], dtype=np.int8, mode="r", shape=(self._rows, self.dim))
             self._units = units  # type: ignore[assignment]
 
     def _positions(
@@ -108,6 +128,11 @@ class SentenceStore:
     def __len__(self) -> int:
         return len(self._ids)
 
+    @property
+    def dead_rows(self) -> int:
+        """Unit rows of papers embedded again since: kept on disk until a compaction."""
+        return self._rows - int(self._counts.sum())
+
     def has(self, paper_id: int) -> bool:
         return bool(self._positions(np.asarray([paper_id], dtype=np.int64))[1][0])
 
@@ -118,7 +143,8 @@ class SentenceStore:
             self._pending.append((int(pid), quantised.astype(np.int8)))
 
     def save(self) -> None:
-        """Append the queued units and blocks to the logs, then replace the manifest atomically."""
+        """Append the queued units and blocks to the logs (compacting them when dead rows are many), then
+        replace the manifest atomically."""
         if not self._pending:
             return
         blocks, start = [], self._rows
@@ -126,24 +152,63 @@ class SentenceStore:
             blocks.append((pid, start, len(rows)))
             start += len(rows)
         data = np.concatenate([rows for _, rows in self._pending])
-        append_log(self.directory / "units.i8", self._rows * self.dim, data.tobytes())
-        append_log(
-            self.directory / "blocks.i64", self._blocks * 24, np.asarray(blocks, dtype=np.int64).tobytes()
-        )
+        units_path, blocks_path = self._paths()
+        append_log(units_path, self._rows * self.dim, data.tobytes())
+        append_log(blocks_path, self._blocks * 24, np.asarray(blocks, dtype=np.int64).tobytes())
         self._rows, self._blocks = start, self._blocks + len(blocks)
         self._pending = []
         self._map_units()
         self._merge(np.asarray(blocks, dtype=np.int64))
+        if self.dead_rows >= max(COMPACT_MIN_DEAD, COMPACT_DEAD_FRACTION * self._rows):
+            self._compact()
         write_json_atomically(
             self.directory / MANIFEST,
             {
                 "format": FORMAT,
                 "dim": self.dim,
+                "generation": self._generation,
                 "rows": self._rows,
                 "blocks": self._blocks,
                 "papers": len(self),
             },
         )
+        self._remove_unused_files()
+
+    def _compact(self) -> None:
+        """Copy the live blocks, in log order, into the next generation's files (durable before the
+        manifest names them)."""
+        order = np.argsort(self._starts)
+        counts = self._counts[order]
+        new_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self._generation += 1
+        units_path, blocks_path = self._paths()
+        units_path.unlink(missing_ok=True)  # what a crashed compaction into this generation left
+        with units_path.open("wb") as fh:
+            first = 0
+            while first < len(order):
+                last = int(np.searchsorted(new_starts, new_starts[first] + COPY_ROWS, side="left"))
+                last = max(last, first + 1)
+                starts, block_counts = self._starts[order[first:last]], counts[first:last]
+                offsets = np.concatenate([[0], np.cumsum(block_counts)[:-1]])
+                rows = np.repeat(starts - offsets, block_counts) + np.arange(int(block_counts.sum()))
+                fh.write(np.ascontiguousarray(self._units[rows]).tobytes())
+                first = last
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._starts[order] = new_starts
+        live = np.stack([self._ids, self._starts, self._counts], axis=1).astype(np.int64)
+        blocks_path.unlink(missing_ok=True)
+        append_log(blocks_path, 0, live.tobytes())
+        self._rows, self._blocks = int(counts.sum()), len(live)
+        self._map_units()
+
+    def _remove_unused_files(self) -> None:
+        """Logs of other generations: older ones, or what a compaction cut short by a crash left."""
+        current = {path.name for path in self._paths()}
+        for pattern in ("units*.i8", "blocks*.i64"):
+            for path in self.directory.glob(pattern):
+                if path.name not in current:
+                    path.unlink(missing_ok=True)
 
     def units(self, paper_id: int) -> Matrix:
         """The paper's unit vectors (title first), as stored: int8 scaled back to [-1, 1]."""

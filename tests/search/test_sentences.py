@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy import Engine, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
-from paperwire.search import indexer
+from paperwire.search import indexer, sentences
 from paperwire.search.embed import Embedder
 from paperwire.search.sentences import MAX_UNITS, SentenceStore, paper_units, paper_vector
 from paperwire.search.service import SearchService
@@ -122,3 +124,55 @@ def test_vectors_without_sentences_are_made_again(small_store: Store, embedder: 
     counts = indexer.catch_up(settings, engine, embedder=embedder)
     assert counts["embedded"] == counts["vectors"] == counts["keyword_documents"]
     assert len(SentenceStore.open(indexer.sentence_dir(settings), 384)) == counts["vectors"]
+
+
+def test_dead_rows_are_compacted_away_and_readers_of_the_old_files_keep_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sentences, "COMPACT_MIN_DEAD", 20)
+    store = SentenceStore.open(tmp_path, 384)
+    papers = {pid: unit_rows(2 + pid % 5, pid) for pid in range(1, 41)}
+    store.add(list(papers), list(papers.values()))
+    store.save()
+    old_reader = SentenceStore.open(tmp_path, 384)
+    query = unit_rows(1, 999)[0]
+    old_best = old_reader.best(list(papers), query)
+    for round_ in (1, 2):  # papers embedded again: their earlier rows die
+        again = {pid: unit_rows(1 + (pid + round_) % 4, 1000 * round_ + pid) for pid in range(1, 31)}
+        store.add(list(again), list(again.values()))
+        papers.update(again)
+        store.save()
+    live_rows = sum(len(rows) for rows in papers.values())
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert store.dead_rows < 0.3 * live_rows
+    reopened = SentenceStore.open(tmp_path, 384)
+    assert json.loads((tmp_path / "index.json").read_text())["generation"] >= 1
+    assert "units.i8" not in names and names == sorted(["index.json", *(n for n in names if "-" in n)])
+    assert len(names) == 3  # the manifest and one generation's two logs
+    for current in (store, reopened):
+        assert len(current) == 40 and current.dead_rows == store.dead_rows
+        for pid, rows in papers.items():
+            np.testing.assert_allclose(current.units(pid), rows, atol=0.005)
+    exact = {pid: float((rows @ query).max()) for pid, rows in papers.items()}
+    assert all(abs(score - exact[pid]) < 0.01 for pid, score in reopened.best(list(papers), query).items())
+    assert old_reader.best(list(papers), query) == old_best  # its files were unlinked, not overwritten
+
+
+def test_a_compaction_cut_short_leaves_the_old_generation_in_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sentences, "COMPACT_MIN_DEAD", 1)
+    store = SentenceStore.open(tmp_path, 384)
+    store.add([1, 2], [unit_rows(3, 1), unit_rows(3, 2)])
+    store.save()
+    (tmp_path / "units-1.i8").write_bytes(b"\x07" * 384 * 2)  # a crash before the manifest named them
+    (tmp_path / "blocks-1.i64").write_bytes(np.asarray([1, 0, 2], dtype=np.int64).tobytes())
+    reopened = SentenceStore.open(tmp_path, 384)
+    np.testing.assert_allclose(reopened.units(1), unit_rows(3, 1), atol=0.005)
+    reopened.add([1], [unit_rows(2, 3)])  # 3 dead rows: compacts into generation 1 over the leftovers
+    reopened.save()
+    final = SentenceStore.open(tmp_path, 384)
+    np.testing.assert_allclose(final.units(1), unit_rows(2, 3), atol=0.005)
+    np.testing.assert_allclose(final.units(2), unit_rows(3, 2), atol=0.005)
+    assert final.dead_rows == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks-1.i64", "index.json", "units-1.i8"]
