@@ -29,8 +29,9 @@ from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
 from paperwire.search.keyword import IncompatibleIndex, IndexedPaper, KeywordIndex
+from paperwire.search.ondisk import write_json_atomically
 from paperwire.search.sentences import SentenceStore, paper_units, paper_vector
-from paperwire.search.vectors import VectorIndex, write_json_atomically
+from paperwire.search.vectors import VectorIndex
 
 PAPERS: Table = Paper.__table__  # type: ignore[assignment]
 STATE_FILE = "state.json"

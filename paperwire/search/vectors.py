@@ -16,7 +16,6 @@ past the committed length (the tail is cut on the next save), and new files get 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,10 +24,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from paperwire.search.ondisk import MANIFEST, append_log, fsync_path, read_manifest, write_json_atomically
+
 Matrix = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.int64]
 
-MANIFEST = "index.json"
 FORMAT = 1
 # Below this many vectors exact search is used: at 384 dimensions on 2 cores it answers in under ~10 ms
 # and is always right; above it HNSW answers in ~0.5 ms (benchmarks/vector_index.py measures both).
@@ -47,49 +47,6 @@ COMPACT_DEAD_FRACTION = 0.3
 def _normalise(vectors: Matrix) -> Matrix:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / np.where(norms > 0, norms, 1), dtype=np.float32)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def read_manifest(directory: Path, fmt: int, dim: int, what: str) -> dict[str, Any] | None:
-    """The manifest of the index in ``directory`` (created empty if missing: None), checked to be ours."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / MANIFEST
-    if not path.exists():
-        return None
-    manifest: dict[str, Any] = json.loads(path.read_text())
-    if manifest.get("format") != fmt or manifest.get("dim") != dim:
-        raise ValueError(
-            f"the {what} in {directory} has format {manifest.get('format')} and dimension "
-            f"{manifest.get('dim')}, expected {fmt} and {dim}: delete it and re-index"
-        )
-    return manifest
-
-
-def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Temp file, fsync, rename, fsync the directory: a crash leaves the old file or the new one."""
-    tmp = path.with_name(f"{path.name}.tmp")
-    with tmp.open("w") as fh:
-        fh.write(json.dumps(data, indent=2) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-    _fsync_dir(path.parent)
-
-
-def append_log(path: Path, committed_bytes: int, data: bytes) -> None:
-    """Cut whatever a crashed save left past the committed length, then append and flush to disk."""
-    with path.open("ab") as fh:
-        fh.truncate(committed_bytes)
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 class VectorIndex:
@@ -425,11 +382,7 @@ class VectorIndex:
         name = f"graph-{self._generation}-{self._committed}.bin"
         tmp = self.directory / f"{name}.tmp"
         self._graph.save_index(str(tmp))
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(tmp)
         tmp.replace(self.directory / name)
         self._graph_file, self._graph_rows = name, self._committed
 

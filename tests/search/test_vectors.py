@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from paperwire.search import vectors as vectors_module
-from paperwire.search.vectors import MANIFEST, VectorIndex
+from paperwire.search.ondisk import MANIFEST
+from paperwire.search.vectors import VectorIndex
 
 DIM = 32
 

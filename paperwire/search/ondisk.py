@@ -1,0 +1,58 @@
+"""Writing derived indexes so that a crash at any instant leaves the last complete state: append-only
+logs cut back to their committed length, manifests replaced atomically, files fsynced before a rename.
+
+Shared by the vector index, the sentence store, the indexer's state and the exported model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "index.json"
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a directory's entries) to disk: what makes a rename or a new file durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_manifest(directory: Path, fmt: int, dim: int, what: str) -> dict[str, Any] | None:
+    """The manifest of the index in ``directory`` (created empty if missing: None), checked to be ours."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / MANIFEST
+    if not path.exists():
+        return None
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    if manifest.get("format") != fmt or manifest.get("dim") != dim:
+        raise ValueError(
+            f"the {what} in {directory} has format {manifest.get('format')} and dimension "
+            f"{manifest.get('dim')}, expected {fmt} and {dim}: delete it and re-index"
+        )
+    return manifest
+
+
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Temp file, fsync, rename, fsync the directory: a crash leaves the old file or the new one."""
+    tmp = path.with_name(f"{path.name}.tmp")
+    with tmp.open("w") as fh:
+        fh.write(json.dumps(data, indent=2) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    fsync_path(path.parent)
+
+
+def append_log(path: Path, committed_bytes: int, data: bytes) -> None:
+    """Cut whatever a crashed save left past the committed length, then append and flush to disk."""
+    with path.open("ab") as fh:
+        fh.truncate(committed_bytes)
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
