@@ -84,10 +84,11 @@ def _vectors(settings: Settings, ids: list[int]) -> np.ndarray[Any, Any] | None:
     """Stored embeddings (``paperwire index``) row-aligned with ``ids``; None when too few are indexed."""
     from paperwire.search.embed import DIM
     from paperwire.search.indexer import vector_dir
+    from paperwire.search.ondisk import MANIFEST
     from paperwire.search.vectors import VectorIndex
 
     directory = vector_dir(settings)
-    manifest = directory / "index.json"
+    manifest = directory / MANIFEST
     if not manifest.exists():
         return None
     key = (str(directory.resolve()), manifest.stat().st_mtime)
@@ -163,9 +164,10 @@ def recommend(
 def _vectors_stamp(settings: Settings) -> float | None:
     """When ``paperwire index`` last changed the stored vectors: new vectors mean a new model."""
     from paperwire.search.indexer import vector_dir
+    from paperwire.search.ondisk import MANIFEST
 
     try:
-        return (vector_dir(settings) / "index.json").stat().st_mtime
+        return (vector_dir(settings) / MANIFEST).stat().st_mtime
     except FileNotFoundError:
         return None
 

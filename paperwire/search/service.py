@@ -30,6 +30,7 @@ from paperwire.search import indexer
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
 from paperwire.search.hybrid import blend, fuse
 from paperwire.search.keyword import KeywordIndex
+from paperwire.search.ondisk import MANIFEST
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.sentences import SentenceStore
 from paperwire.search.vectors import VectorIndex
@@ -130,22 +131,28 @@ class SearchService:
             return self._embedder
 
     def _model_ready(self, timeout: float) -> bool:
-        """Whether the model is loaded (or known to be missing) within ``timeout`` seconds; the first
-        call starts loading it in the background, where it goes on after a timeout."""
+        """Whether semantic search need not wait for the model: it is loaded (or known to be missing)
+        within ``timeout`` seconds, or there are no vectors to search anyway. Loading goes on in the
+        background after a timeout."""
         if self._embedder is not None or self._model_error is not None:
             return True
-        loading = self._model_loading
-        if loading is None:
-            loading = self._model_loading = _BACKGROUND.submit(self.embedder)
+        if not (indexer.vector_dir(self.settings) / MANIFEST).exists():
+            return True
         try:
-            loading.result(timeout)
+            self._loading().result(timeout)
         except TimeoutError:
             return False
         return True
 
+    def _loading(self) -> Future[Embedder | None]:
+        """The model being loaded in the background, started on first call."""
+        if self._model_loading is None:
+            self._model_loading = _BACKGROUND.submit(self.embedder)
+        return self._model_loading
+
     def warm(self) -> None:
         """Start loading the model in the background (a server calls this as it starts)."""
-        self._model_ready(0)
+        self._loading()
 
     def vectors(self) -> VectorIndex | None:
         """The vector index as last saved, reopened when ``paperwire index`` has changed it since."""
@@ -159,7 +166,7 @@ class SearchService:
     def _reopened(self, name: str, directory: Path, opener: Callable[[Path, int], T]) -> T | None:
         """What ``opener`` made of ``directory``, made again when its manifest has changed since."""
         try:
-            stamp = (directory / "index.json").stat().st_mtime
+            stamp = (directory / MANIFEST).stat().st_mtime
         except FileNotFoundError:
             return None
         with self._lock:
@@ -229,8 +236,7 @@ class SearchService:
             return [], 0, mode, True
         used, complete = mode, True
         semantic = mode in ("hybrid", "semantic") and bool(parsed.text.strip())
-        has_vectors = (indexer.vector_dir(self.settings) / "index.json").exists()
-        if semantic and has_vectors and timeout is not None and not self._model_ready(timeout):
+        if semantic and timeout is not None and not self._model_ready(timeout):
             used, complete, semantic = f"keyword ({mode}: the model is still loading)", False, False
         vectors = self.vectors() if semantic else None
         if semantic and vectors is None:
@@ -238,18 +244,17 @@ class SearchService:
             semantic = False
         elif mode != "keyword" and not parsed.text.strip():
             used = "keyword (filters only)"
-        wanted = offset + limit
-        ranked: list[tuple[int, float]] | None = None
+        wanted, late = offset + limit, False
         if not semantic or vectors is None:
             ranked, total = self._keyword(parsed, wanted)
         elif mode == "semantic":
-            ranked = self._in_time(lambda: self._semantic(parsed, vectors, wanted), timeout)
-            total = len(ranked) if ranked is not None else 0
+            found = self._in_time(lambda: self._semantic(parsed, vectors, wanted), timeout)
+            late = found is None
+            ranked, total = self._keyword(parsed, wanted) if found is None else (found, len(found))
         else:
-            ranked, total = self._hybrid(parsed, vectors, wanted, timeout)
-        if ranked is None:
+            ranked, total, late = self._hybrid(parsed, vectors, wanted, timeout)
+        if late:
             used, complete = f"keyword ({mode}: semantic search took over {timeout:g} s)", False
-            ranked, total = self._keyword(parsed, wanted)
         ranked = self._pin_exact_title(parsed, ranked)
         page = ranked[offset : offset + limit]
         described = self.keyword.describe(parsed if parsed.text else None, [pid for pid, _ in page])
@@ -314,9 +319,9 @@ class SearchService:
 
     def _hybrid(
         self, parsed: ParsedQuery, vectors: VectorIndex, wanted: int, timeout: float | None
-    ) -> tuple[list[tuple[int, float]] | None, int]:
-        """Both candidate lists, each candidate scored by both signals, fused (see ``hybrid.py``); None
-        when the semantic half takes longer than ``timeout`` seconds."""
+    ) -> tuple[list[tuple[int, float]], int, bool]:
+        """Both candidate lists, each candidate scored by both signals, fused (see ``hybrid.py``); the
+        keyword list alone, and True, when the semantic half takes longer than ``timeout`` seconds."""
         embedder = self.embedder()
         assert embedder is not None
         depth = max(self.settings.search_candidates, wanted)
@@ -327,7 +332,7 @@ class SearchService:
             left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
             query, near, near_bm25 = semantic.result(left)
         except TimeoutError:
-            return None, 0
+            return list(zip(kw.ids, kw.scores, strict=True)), kw.total, True
         bm25 = dict(zip(kw.ids, kw.scores, strict=True))
         cosine = dict(near)
         only_semantic = [pid for pid in cosine if pid not in bm25]
@@ -336,7 +341,7 @@ class SearchService:
         if only_keyword:
             cosine.update(zip(only_keyword, (vectors.get(only_keyword) @ query).tolist(), strict=True))
         fused = fuse(bm25, self._semantic_scores(cosine, query), self.settings.search_hybrid_weight)
-        return fused, max(kw.total, len(fused))
+        return fused, max(kw.total, len(fused)), False
 
     def _pin_exact_title(
         self, parsed: ParsedQuery, ranked: list[tuple[int, float]]

@@ -190,12 +190,13 @@ class AdaptiveSearch:
         if files is None:
             try:
                 from paperwire.search import indexer
+                from paperwire.search.ondisk import MANIFEST
             except ImportError:
                 return None
             files = self._stamp_files = [
                 indexer.keyword_dir(self.settings) / "meta.json",
                 indexer.index_root(self.settings) / indexer.STATE_FILE,
-                indexer.vector_dir(self.settings) / "index.json",
+                indexer.vector_dir(self.settings) / MANIFEST,
             ]
         stamp = tuple(_file_stamp(path) for path in files)
         return stamp if stamp[0] != (0, 0, 0) else None
@@ -218,15 +219,7 @@ class AdaptiveSearch:
         """Open the search service and start loading its model in the background, if there is an index."""
         self._backend().warm()
 
-    def search(
-        self,
-        query: str,
-        *,
-        mode: str = "hybrid",
-        limit: int = 20,
-        offset: int = 0,
-        semantic_timeout: float | None = None,
-    ) -> Results:
+    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> Results:
         """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything.
 
         An index that cannot be opened (made by another version, half-written) is an operator's problem:
@@ -271,16 +264,16 @@ class AdaptiveSearch:
         return hits
 
 
-def get_search(request: Request) -> SearchBackend:
+def get_search(request: Request) -> AdaptiveSearch:
     """One backend per app (``app.state.search``), so loaded models and indexes are shared by requests."""
     return app_search(request.app)
 
 
-def app_search(app: FastAPI) -> SearchBackend:
+def app_search(app: FastAPI) -> AdaptiveSearch:
     state = app.state
     if state.search is None:
         with _lock:
             if state.search is None:
                 state.search = AdaptiveSearch(state.settings, state.engine)
-    backend: SearchBackend = state.search
-    return backend
+    search: AdaptiveSearch = state.search
+    return search
