@@ -12,6 +12,22 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "index.json"
+# An append-only log is rewritten without its dead rows (rows replaced since) once they are this many.
+COMPACT_MIN_DEAD = 10_000
+COMPACT_DEAD_FRACTION = 0.3
+
+
+def compaction_due(dead_rows: int, rows: int) -> bool:
+    """Whether a log's dead rows are many enough, absolutely and as a share, to be worth a rewrite."""
+    return dead_rows >= max(COMPACT_MIN_DEAD, COMPACT_DEAD_FRACTION * rows)
+
+
+def remove_other_files(directory: Path, patterns: tuple[str, ...], keep: set[str]) -> None:
+    """Files matching ``patterns`` that are not in ``keep``: older generations, or what a crash left."""
+    for pattern in patterns:
+        for path in directory.glob(pattern):
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
 
 
 def fsync_path(path: Path) -> None:

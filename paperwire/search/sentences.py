@@ -31,8 +31,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from paperwire.search.ondisk import MANIFEST, append_log, read_manifest, write_json_atomically
-from paperwire.search.vectors import COMPACT_DEAD_FRACTION, COMPACT_MIN_DEAD
+from paperwire.search.ondisk import (
+    MANIFEST,
+    append_log,
+    compaction_due,
+    read_manifest,
+    remove_other_files,
+    write_json_atomically,
+)
 
 FORMAT = 1
 SCALE = 127.0
@@ -56,6 +62,20 @@ def paper_vector(units: Matrix) -> Matrix:
     vector = units[0] + units[1:].mean(axis=0) if len(units) > 1 else units[0].copy()
     norm = float(np.linalg.norm(vector))
     return np.asarray(vector / norm if norm > 0 else vector, dtype=np.float32)
+
+
+def _offsets(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Where each of consecutive blocks of ``counts`` rows begins."""
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+
+
+def _block_rows(
+    starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The unit rows of blocks (``starts``, ``counts``) laid end to end, and where each block begins among
+    them."""
+    offsets = _offsets(counts)
+    return np.repeat(starts - offsets, counts) + np.arange(int(counts.sum())), offsets
 
 
 class SentenceStore:
@@ -153,7 +173,7 @@ class SentenceStore:
         self._pending = []
         self._map_units()
         self._merge(np.asarray(blocks, dtype=np.int64))
-        if self.dead_rows >= max(COMPACT_MIN_DEAD, COMPACT_DEAD_FRACTION * self._rows):
+        if compaction_due(self.dead_rows, self._rows):
             self._compact()
         write_json_atomically(
             self.directory / MANIFEST,
@@ -173,7 +193,7 @@ class SentenceStore:
         manifest names them)."""
         order = np.argsort(self._starts)
         counts = self._counts[order]
-        new_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        new_starts = _offsets(counts)
         self._generation += 1
         units_path, blocks_path = self._paths()
         units_path.unlink(missing_ok=True)  # what a crashed compaction into this generation left
@@ -182,9 +202,7 @@ class SentenceStore:
             while first < len(order):
                 last = int(np.searchsorted(new_starts, new_starts[first] + COPY_ROWS, side="left"))
                 last = max(last, first + 1)
-                starts, block_counts = self._starts[order[first:last]], counts[first:last]
-                offsets = np.concatenate([[0], np.cumsum(block_counts)[:-1]])
-                rows = np.repeat(starts - offsets, block_counts) + np.arange(int(block_counts.sum()))
+                rows, _ = _block_rows(self._starts[order[first:last]], counts[first:last])
                 fh.write(np.ascontiguousarray(self._units[rows]).tobytes())
                 first = last
             fh.flush()
@@ -198,11 +216,9 @@ class SentenceStore:
 
     def _remove_unused_files(self) -> None:
         """Logs of other generations: older ones, or what a compaction cut short by a crash left."""
-        current = {path.name for path in self._paths()}
-        for pattern in ("units*.i8", "blocks*.i64"):
-            for path in self.directory.glob(pattern):
-                if path.name not in current:
-                    path.unlink(missing_ok=True)
+        remove_other_files(
+            self.directory, ("units*.i8", "blocks*.i64"), {path.name for path in self._paths()}
+        )
 
     def units(self, paper_id: int) -> Matrix:
         """The paper's unit vectors (title first), as stored: int8 scaled back to [-1, 1]."""
@@ -219,9 +235,7 @@ class SentenceStore:
         at, ids = at[found], wanted[found]
         if not len(ids):
             return {}
-        starts, counts = self._starts[at], self._counts[at]
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        rows = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
+        rows, offsets = _block_rows(self._starts[at], self._counts[at])
         order = np.argsort(rows)  # read the memory map front to back
         scores = np.empty(len(rows), dtype=np.float32)
         scores[order] = self._units[rows[order]].astype(np.float32) @ (

@@ -24,7 +24,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from paperwire.search.ondisk import MANIFEST, append_log, fsync_path, read_manifest, write_json_atomically
+from paperwire.search.ondisk import (
+    MANIFEST,
+    append_log,
+    compaction_due,
+    fsync_path,
+    read_manifest,
+    remove_other_files,
+    write_json_atomically,
+)
 
 Matrix = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.int64]
@@ -40,8 +48,6 @@ GRAPH_SAVE_ROWS = 20_000  # or 5% of the index, whichever is more
 GRAPH_SAVE_FRACTION = 0.05
 # Filters allowing at least this share of the index over-fetch from HNSW instead of filtering inside it.
 OVERFETCH_SHARE = 0.2
-COMPACT_MIN_DEAD = 10_000
-COMPACT_DEAD_FRACTION = 0.3
 
 
 def _normalise(vectors: Matrix) -> Matrix:
@@ -335,7 +341,7 @@ class VectorIndex:
             append_log(id_path, self._committed * 8, ids.tobytes())
             self._committed = self._rows
             self._pending_ids, self._pending_vectors = [], []
-        if self.dead_rows >= max(COMPACT_MIN_DEAD, COMPACT_DEAD_FRACTION * self._rows):
+        if compaction_due(self.dead_rows, self._rows):
             self._compact()
             graph = True
         if graph is None:
@@ -350,11 +356,10 @@ class VectorIndex:
 
     def _remove_unused_files(self) -> None:
         """Older generations, older graphs and temp files: also what a crash after the manifest left."""
-        current = {p.name for p in self._log_paths()} | {MANIFEST, self._graph_file}
-        for pattern in ("vectors-*.f32", "ids-*.i64", "graph-*.bin", "*.tmp"):
-            for path in self.directory.glob(pattern):
-                if path.name not in current:
-                    path.unlink(missing_ok=True)
+        keep = {MANIFEST, *(p.name for p in self._log_paths())}
+        if self._graph_file:
+            keep.add(self._graph_file)
+        remove_other_files(self.directory, ("vectors-*.f32", "ids-*.i64", "graph-*.bin", "*.tmp"), keep)
 
     def _compact(self) -> None:
         """Rewrite the log without dead rows into the next generation's files."""

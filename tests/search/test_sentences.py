@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
-from paperwire.search import indexer, sentences
+from paperwire.search import indexer, ondisk
 from paperwire.search.embed import Embedder
 from paperwire.search.sentences import MAX_UNITS, SentenceStore, paper_units, paper_vector
 from paperwire.search.service import SearchService
@@ -129,7 +129,7 @@ def test_vectors_without_sentences_are_made_again(small_store: Store, embedder: 
 def test_dead_rows_are_compacted_away_and_readers_of_the_old_files_keep_working(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sentences, "COMPACT_MIN_DEAD", 20)
+    monkeypatch.setattr(ondisk, "COMPACT_MIN_DEAD", 20)
     store = SentenceStore.open(tmp_path, 384)
     papers = {pid: unit_rows(2 + pid % 5, pid) for pid in range(1, 41)}
     store.add(list(papers), list(papers.values()))
@@ -161,7 +161,7 @@ def test_dead_rows_are_compacted_away_and_readers_of_the_old_files_keep_working(
 def test_a_compaction_cut_short_leaves_the_old_generation_in_force(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sentences, "COMPACT_MIN_DEAD", 1)
+    monkeypatch.setattr(ondisk, "COMPACT_MIN_DEAD", 1)
     store = SentenceStore.open(tmp_path, 384)
     store.add([1, 2], [unit_rows(3, 1), unit_rows(3, 2)])
     store.save()

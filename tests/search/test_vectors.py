@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from paperwire.search import ondisk
 from paperwire.search import vectors as vectors_module
 from paperwire.search.ondisk import MANIFEST
 from paperwire.search.vectors import VectorIndex
@@ -150,7 +151,7 @@ def test_save_and_reopen_give_the_same_answers(
 def test_many_replacements_are_compacted(
     tmp_path: Path, exact_limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(vectors_module, "COMPACT_MIN_DEAD", 100)
+    monkeypatch.setattr(ondisk, "COMPACT_MIN_DEAD", 100)
     ids = np.arange(1, 401, dtype=np.int64)
     index = VectorIndex.open(tmp_path, DIM, exact_limit=exact_limit)
     index.add(ids, unit_rows(400, seed=7))
