@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import DailyEntry, Paper
@@ -40,15 +40,20 @@ def adjacent_days(session: Session, day: dt.date) -> tuple[dt.date | None, dt.da
     return before, after
 
 
+# Built once (a paper page runs them on every view; building them cost more than running them).
+PAPER_BY_ARXIV_ID = select(Paper).where(Paper.arxiv_id == bindparam("arxiv_id"))
+LATEST_ENTRY = (
+    select(DailyEntry)
+    .where(DailyEntry.paper_id == bindparam("paper_id"), DailyEntry.hidden.is_(False))
+    .order_by(DailyEntry.day.desc())
+    .limit(1)
+)
+
+
 def paper_with_entry(session: Session, arxiv_id: str) -> tuple[Paper, DailyEntry | None] | None:
     """A paper and its latest visible daily entry (None when it was never listed)."""
-    paper = session.execute(select(Paper).where(Paper.arxiv_id == arxiv_id)).scalar_one_or_none()
+    paper = session.execute(PAPER_BY_ARXIV_ID, {"arxiv_id": arxiv_id}).scalar_one_or_none()
     if paper is None:
         return None
-    entry = session.execute(
-        select(DailyEntry)
-        .where(DailyEntry.paper_id == paper.id, DailyEntry.hidden.is_(False))
-        .order_by(DailyEntry.day.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    entry = session.execute(LATEST_ENTRY, {"paper_id": paper.id}).scalar_one_or_none()
     return paper, entry

@@ -153,25 +153,6 @@ def title_rows(db: Session, ids: Sequence[int]) -> dict[int, TitleRow]:
     return {row[0]: TitleRow(*row) for row in rows}
 
 
-PAPER_BY_ARXIV_ID = select(Paper).where(Paper.arxiv_id == bindparam("arxiv_id"))
-LATEST_ENTRY = (
-    select(DailyEntry)
-    .where(DailyEntry.paper_id == bindparam("paper_id"), DailyEntry.hidden.is_(False))
-    .order_by(DailyEntry.day.desc())
-    .limit(1)
-)
-
-
-def paper_with_entry(db: Session, arxiv_id: str) -> tuple[Paper, DailyEntry | None] | None:
-    """``paperwire.feed.daily.paper_with_entry`` with statements built once (building them cost more
-    than running them)."""
-    paper = db.execute(PAPER_BY_ARXIV_ID, {"arxiv_id": arxiv_id}).scalar_one_or_none()
-    if paper is None:
-        return None
-    entry = db.execute(LATEST_ENTRY, {"paper_id": paper.id}).scalar_one_or_none()
-    return paper, entry
-
-
 def paper_rows(db: Session, ids: Sequence[int]) -> dict[int, PaperRow]:
     if not ids:
         return {}

@@ -16,7 +16,6 @@ from paperwire.feed.periods import parse_month, parse_week, period_list, shift_m
 from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.feed.votes import voted_papers
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
-from paperwire.web import views
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, run_page_work
 from paperwire.web.pagecache import cached_page
 from paperwire.web.searching import get_search
@@ -143,7 +142,7 @@ async def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv
         return RedirectResponse(f"/papers/{canonical}", 308)
 
     def page() -> Response:
-        found = views.paper_with_entry(db, canonical)
+        found = paper_with_entry(db, canonical)
         if found is None:
             raise HTTPException(404, f"no paper {canonical} in this store; signed-in users can submit it")
         paper, entry = found
