@@ -20,6 +20,7 @@ from typing import Any
 
 import tantivy
 
+from paperwire.search.ondisk import file_stamp
 from paperwire.search.query import ParsedQuery, title_key
 
 TEXT_ANALYZER = "paperwire_en"
@@ -142,11 +143,7 @@ def _mark(text: str, window: tuple[int, int], ranges: Iterable[Any], offset: int
 def _meta_stamp(directory: Path) -> tuple[int, int, int] | None:
     """Identifies the index's last commit: tantivy replaces meta.json (a new file) on every commit and
     merge, whichever process makes it."""
-    try:
-        st = (directory / "meta.json").stat()
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
+    return file_stamp(directory / "meta.json")
 
 
 def _paper_ids(searcher: Any, addresses: Sequence[Any]) -> list[int]:

@@ -30,6 +30,16 @@ def remove_other_files(directory: Path, patterns: tuple[str, ...], keep: set[str
                 path.unlink(missing_ok=True)
 
 
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next (inode, mtime, size: a rename-replaced file gets a
+    new inode), or None when it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 def fsync_path(path: Path) -> None:
     """Flush a file (or a directory's entries) to disk: what makes a rename or a new file durable."""
     fd = os.open(path, os.O_RDONLY)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.lru import LRU
+from paperwire.search.ondisk import MANIFEST, file_stamp
 
 log = logging.getLogger("paperwire.web")
 _lock = threading.Lock()
@@ -109,15 +110,7 @@ def _snippet(text: str, terms: list[str], width: int = 240) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
 
 
-Stamp = tuple[tuple[int, int, int], ...]
-
-
-def _file_stamp(path: Path) -> tuple[int, int, int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return (0, 0, 0)
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+Stamp = tuple[tuple[int, int, int] | None, ...]
 
 
 class KeywordFallback:
@@ -190,7 +183,6 @@ class AdaptiveSearch:
         if files is None:
             try:
                 from paperwire.search import indexer
-                from paperwire.search.ondisk import MANIFEST
             except ImportError:
                 return None
             files = self._stamp_files = [
@@ -198,8 +190,8 @@ class AdaptiveSearch:
                 indexer.index_root(self.settings) / indexer.STATE_FILE,
                 indexer.vector_dir(self.settings) / MANIFEST,
             ]
-        stamp = tuple(_file_stamp(path) for path in files)
-        return stamp if stamp[0] != (0, 0, 0) else None
+        stamp = tuple(file_stamp(path) for path in files)
+        return stamp if stamp[0] is not None else None
 
     def _backend(self) -> SearchBackend:
         try:
