@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from fastapi import Request
 from sqlalchemy import bindparam, select
@@ -20,6 +20,8 @@ from paperwire.feed.daily import ListedPaper, latest_day
 from paperwire.feed.votes import voted_papers
 from paperwire.web.deps import templates
 from paperwire.web.pagecache import forget_pages
+
+R = TypeVar("R")
 
 LATEST_DAY_TTL = 5.0
 
@@ -145,19 +147,20 @@ class TitleRow(NamedTuple):
     title: str
 
 
-def title_rows(db: Session, ids: Sequence[int]) -> dict[int, TitleRow]:
-    """Just enough of some papers to link to them (the similar papers on a paper page)."""
+def _rows_by_id(db: Session, statement: Any, ids: Sequence[int], row: Callable[..., R]) -> dict[int, R]:
+    """``statement``'s rows for ``ids`` (its expanding parameter), keyed by their first column."""
     if not ids:
         return {}
-    rows: Any = db.execute(TITLE_ROWS, {"ids": list(ids)})
-    return {row[0]: TitleRow(*row) for row in rows}
+    return {values[0]: row(*values) for values in db.execute(statement, {"ids": list(ids)})}
+
+
+def title_rows(db: Session, ids: Sequence[int]) -> dict[int, TitleRow]:
+    """Just enough of some papers to link to them (the similar papers on a paper page)."""
+    return _rows_by_id(db, TITLE_ROWS, ids, TitleRow)
 
 
 def paper_rows(db: Session, ids: Sequence[int]) -> dict[int, PaperRow]:
-    if not ids:
-        return {}
-    rows: Any = db.execute(PAPER_ROWS, {"ids": list(ids)})
-    return {row[0]: PaperRow(*row) for row in rows}
+    return _rows_by_id(db, PAPER_ROWS, ids, PaperRow)
 
 
 def latest_entries(db: Session, ids: Sequence[int]) -> dict[int, EntryRow]:
