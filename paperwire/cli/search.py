@@ -103,10 +103,16 @@ def search_command(
             "query": result.query,
             "mode": result.mode,
             "total": result.total,
+            "notice": result.notice,
             "took_ms": round(result.took_ms, 2),
             "hits": [_hit_json(h, titles) for h in result.hits],
         }
         click.echo(json.dumps(payload))
+        return
+    if result.notice:
+        click.echo(f"note: {result.notice}", err=True)
+    if not result.total:
+        click.echo(f"No papers match {text!r} ({result.mode}, {result.took_ms:.0f} ms)")
         return
     _print_hits(f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)", result.hits, titles)
 

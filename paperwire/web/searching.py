@@ -60,6 +60,7 @@ class Results:
     query: str
     took_ms: float
     complete: bool = True
+    notice: str | None = None
 
 
 class SearchBackend(Protocol):

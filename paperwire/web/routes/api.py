@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -212,6 +213,7 @@ def _daily_papers(
 @router.get("/papers/search", response_model=list[DailyPaperOut], summary="Search papers")
 async def api_search(
     request: Request,
+    response: Response,
     db: SessionDep,
     q: Annotated[
         str, Query(min_length=1, max_length=500, description="Query, in the search syntax of /about")
@@ -219,11 +221,17 @@ async def api_search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
 ) -> list[DailyPaperOut]:
+    """The body is Hugging Face's list; ``X-Total-Count`` says how many papers match (0: none) and
+    ``X-Search-Notice`` (URL-encoded) how the query was loosened, when it was."""
+
     def work() -> list[DailyPaperOut]:
         try:
             results = get_search(request).search(q, mode=mode, limit=limit)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
+        response.headers["X-Total-Count"] = str(results.total)
+        if results.notice:
+            response.headers["X-Search-Notice"] = quote(results.notice)
         return [daily_out(row.paper, row.entry) for row in items_for_hits(db, None, results.hits)]
 
     return await run_page_work(request, work)
