@@ -8,12 +8,14 @@ arXiv asks harvesters for one request every 3 seconds and answers overload with 
 - ``503``/``429`` with ``Retry-After`` (seconds or an HTTP date) waits that long, capped at
   ``MAX_RETRY_AFTER``;
 - connection errors, timeouts and other 5xx are retried with exponential backoff;
+- each wait before a retry is logged (one line: the URL, what failed, how long until which retry);
 - after ``retries`` failed retries, or on any other 4xx, a one-line ``HttpError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Collection, Mapping
 from email.utils import parsedate_to_datetime
@@ -28,6 +30,7 @@ from paperwire.ingest.inputs import InputError
 USER_AGENT = f"paperwire/{__version__} (self-hosted research-paper discovery)"
 MAX_RETRY_AFTER = 600.0  # seconds; a server asking for longer means "come back later", not "wait"
 RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
+log = logging.getLogger(__name__)
 
 
 class HttpError(InputError):
@@ -129,6 +132,7 @@ class PoliteClient:
             if attempt >= self.retries:
                 raise HttpError(f"{shown}: {problem} (gave up after {attempt + 1} attempts)")
             attempt += 1
+            log.warning("%s: %s; retry %d of %d in %.0f s", shown, problem, attempt, self.retries, delay)
             self._sleep(delay)
 
 
