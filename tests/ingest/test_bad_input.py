@@ -20,12 +20,14 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, insert, select
 
 from paperwire.cli import cli
+from paperwire.cli.search import _print_hits
 from paperwire.config import load_settings
 from paperwire.db.models import DailyEntry, IngestRun, Paper
 from paperwire.db.session import make_engine
 from paperwire.ingest import runner, sources
 from paperwire.ingest.inputs import Cursor, Item
 from paperwire.papers.record import DailyListing, Record, build_record
+from paperwire.search.service import SearchHit
 
 GOOD_COUNT = 2986
 
@@ -369,3 +371,10 @@ def test_every_source_refuses_script_links(tmp_path: Path) -> None:
     )
     assert ok.project_page == "https://a.org/x"
     assert isinstance(ok, Record)
+
+
+def test_search_output_prints_markup_in_titles_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    title = "Closing [/x] and [bold red]styled[/bold red] words"
+    _print_hits("results for [/q]", [SearchHit(paper_id=1, arxiv_id="2401.00001", score=1.0)], {1: title})
+    out = capsys.readouterr().out
+    assert "[/x]" in out and "[bold red]styled[/bold red]" in out and "[/q]" in out
