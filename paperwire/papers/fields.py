@@ -84,17 +84,16 @@ def text_list(value: Any, field: str, item_key: str) -> list[str]:
 def count(value: Any, field: str, maximum: int = MAX_COUNT) -> int:
     """A whole number 0..maximum; an integral float (``12.0``) or digit string (CSV) is accepted."""
     number: int | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value) if abs(value) <= maximum else maximum + 1
-    elif isinstance(value, str) and 0 < len(value.strip()) <= 12 and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
+    elif isinstance(value, str):
+        digits = value.strip()
+        if 0 < len(digits) <= 12 and digits.isascii() and digits.isdigit():
+            number = int(digits)
     if number is None:
-        shown = repr(value)[:40]
-        raise FieldProblem(field, f"not a whole number: {shown}")
+        raise FieldProblem(field, f"not a whole number: {repr(value)[:40]}")
     if not 0 <= number <= maximum:
         raise FieldProblem(field, f"out of range (0..{maximum})")
     return number
