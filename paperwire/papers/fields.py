@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from paperwire.papers.text import clean_text
@@ -42,7 +43,9 @@ class FieldProblem(ValueError):
         super().__init__(reason)
 
 
-def text(value: Any, field: str, limit_key: str | None = None) -> str:
+def text(
+    value: Any, field: str, limit_key: str | None = None, clean: Callable[[str], str] = clean_text
+) -> str:
     """Cleaned text (control characters dropped, whitespace collapsed), or "" for None."""
     if value is None:
         return ""
@@ -51,9 +54,9 @@ def text(value: Any, field: str, limit_key: str | None = None) -> str:
     limit = MAX_CHARS[limit_key or field]
     if len(value) > 4 * limit:  # refused before cleaning, which would cost time on a huge value
         raise FieldProblem(field, f"longer than {limit} characters ({len(value)})")
-    if SURROGATE.search(value):
+    if not value.isascii() and SURROGATE.search(value):  # isascii() is constant-time
         raise FieldProblem(field, "not valid Unicode (a lone surrogate such as \\ud800)")
-    cleaned = clean_text(value)
+    cleaned = clean(value)
     if len(cleaned) > limit:
         raise FieldProblem(field, f"longer than {limit} characters ({len(cleaned)})")
     return cleaned
@@ -63,19 +66,21 @@ def optional_text(value: Any, field: str, limit_key: str | None = None) -> str |
     return text(value, field, limit_key) or None
 
 
-def text_list(value: Any, field: str, item_key: str) -> list[str]:
-    """A list of short texts, empty ones dropped."""
+def text_list(value: Any, field: str, item_key: str, clean: Callable[[str], str] = clean_text) -> list[str]:
+    """A list of short texts, each cleaned by ``clean``, empty ones dropped."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise FieldProblem(field, f"expected a list, got {type(value).__name__}")
     if len(value) > MAX_ITEMS[field]:
         raise FieldProblem(field, f"more than {MAX_ITEMS[field]} entries ({len(value)})")
+    limit = MAX_CHARS[item_key]
     out = []
     for item in value:
         if not isinstance(item, str):
             raise FieldProblem(field, f"expected a list of strings, found {type(item).__name__}")
-        cleaned = text(item, field, item_key)
+        # The common case (a short ASCII name) skips text()'s checks: a list may hold thousands.
+        cleaned = clean(item) if len(item) <= limit and item.isascii() else text(item, field, item_key, clean)
         if cleaned:
             out.append(cleaned)
     return out

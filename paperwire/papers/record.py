@@ -184,8 +184,7 @@ def _build(base_id: str, version: Any, **values: Any) -> Record:
     title = fields.text(values["title"], "title")
     if not title:
         raise fields.FieldProblem("title", "missing title")
-    authors = values["authors"]
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+    if not isinstance(values["authors"], list):
         raise fields.FieldProblem("authors", "expected a list of names")
     comments = values["comments"]
     if comments in ("None", ""):
@@ -204,7 +203,7 @@ def _build(base_id: str, version: Any, **values: Any) -> Record:
         version=fields.count(version, "version", fields.MAX_VERSION) if version is not None else None,
         title=title,
         abstract=clean_abstract,
-        authors=[n for n in (clean_name(a) for a in fields.text_list(authors, "authors", "author")) if n],
+        authors=fields.text_list(values["authors"], "authors", "author", clean_name),
         categories=cats,
         primary_category=cats[0] if cats else None,
         published=values["published"],

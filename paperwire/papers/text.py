@@ -76,7 +76,9 @@ def clean_text(text: str | None) -> str:
     """Drop control characters, collapse whitespace and rewrite text-mode TeX, leaving math as written."""
     if not text:
         return ""
-    text = " ".join(CONTROLS.sub("", text).split())
+    text = " ".join(text.split())
+    if not text.isprintable():  # a fast test, true for nearly all text once whitespace is collapsed
+        text = " ".join(CONTROLS.sub("", text).split())
     if "\\" not in text and "`" not in text and "--" not in text and "''" not in text:
         return text
     if "$" not in text and "\\(" not in text and "\\[" not in text:
