@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from paperwire.ingest.inputs import (
     Item,
     decoded_lines,
     expand,
+    json_object,
     parse_safely,
     read_lines,
     skip_to,
@@ -50,7 +50,7 @@ FIELDS = (
     "submitter",
 )
 CSV_FILES = (".csv",)
-csv.field_size_limit(MAX_LINE_BYTES)
+csv.field_size_limit(MAX_LINE_BYTES)  # the csv module's limit is process-wide; ours is the same everywhere
 
 
 def _list(value: Any, sep: str | None) -> Any:
@@ -103,12 +103,7 @@ def from_mapping(obj: dict[str, Any], where: str) -> Record:
 
 
 def parse_json_line(line: str, where: str) -> Record:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(obj, dict):
-        raise RecordError(where, "expected a JSON object")
+    obj = json_object(line, where)
     return from_mapping(obj, where)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import functools
 import gzip
+import json
 import logging
 import multiprocessing
 import zlib
@@ -114,6 +115,20 @@ def _raw_lines(
                 yield line, cursor
             elif line.strip():
                 yield line, f"{path}:{line_no}", cursor
+
+
+def json_object(line: str, where: str) -> dict[str, Any]:
+    """One line of JSON Lines as an object; RecordError for anything else (bad JSON, a number with
+    thousands of digits, nesting too deep for the parser, an array)."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise RecordError(where, f"invalid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise RecordError(where, "expected a JSON object")
+    return obj
 
 
 def parse_safely(parse: Callable[[], Record], where: str) -> Record | RecordError:
