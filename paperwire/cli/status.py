@@ -66,6 +66,7 @@ def _print(report: StatusReport) -> None:
         "rejected",
         "newest paper",
         "newest list day",
+        "data lag",
         "last good run",
     ):
         numeric = name in ("papers", "list entries", "rejected")
@@ -82,6 +83,7 @@ def _print(report: StatusReport) -> None:
             f"{run.counts.get('errors', 0):,}" if run else "",
             str(s.newest_paper or ""),
             str(s.newest_list_day or ""),
+            "" if s.lag_days is None else f"{s.lag_days} d",
             age,
         )
     console.print(sources)

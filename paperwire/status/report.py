@@ -53,6 +53,8 @@ class SourceStatus:
     last_run: LastRun | None
     newest_paper: dt.date | None
     newest_list_day: dt.date | None
+    # Days from the newest paper or list day held to today: how far behind the data is.
+    lag_days: int | None
     # Hours since the last run that finished well; None when none ever did.
     hours_since_success: float | None
     stale: bool
@@ -176,8 +178,10 @@ def _counts_by_day(
     return {_as_date(day): tuple(int(v or 0) for v in rest) for day, *rest in rows}  # type: ignore[misc]
 
 
-def _window(conn: Connection, today: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The 90 days up to today, or up to the newest day held when the store is older than that."""
+def _window(conn: Connection, today: dt.date, until: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """The 90 days up to ``until``, else up to today or the newest day held, whichever is earlier."""
+    if until is not None:
+        return until - dt.timedelta(days=WINDOW_DAYS - 1), until
     newest = [
         _as_date(conn.execute(select(func.max(PAPERS.c.published))).scalar()),
         _as_date(conn.execute(select(func.max(ENTRIES.c.day))).scalar()),
@@ -240,10 +244,12 @@ def store_history(engine: Engine) -> list[Month]:
 def find_gaps(days: list[Day]) -> list[Gap]:
     """Weekdays with a listing but no community list, and days far below their weekday's usual count.
 
-    Community lists are only expected between the first and last list day in the window, so a store
-    that holds arXiv listings alone reports no missing lists.
+    Each kind is only looked for between the first and last day that has any of it in the window, so
+    a store that holds arXiv listings alone reports no missing lists, and the days before a store's
+    first paper are not called thin.
     """
     listed = [d.day for d in days if d.entries]
+    published = [d.day for d in days if d.papers]
     usual: dict[int, float] = {}
     for weekday in range(7):
         counts = [d.papers for d in days if d.day.weekday() == weekday and d.papers]
@@ -254,12 +260,15 @@ def find_gaps(days: list[Day]) -> list[Gap]:
         if d.expected_empty:
             continue
         if listed and listed[0] <= d.day <= listed[-1] and d.papers and not d.entries:
-            gaps.append(Gap(d.day, "no-list", f"{d.papers} papers listed by arXiv, no community list"))
+            gaps.append(Gap(d.day, "no-list", f"{_papers(d.papers)} listed by arXiv, no community list"))
         typical = usual.get(d.day.weekday())
-        if typical and d.papers < LOW_SHARE * typical:
-            what = "no papers" if not d.papers else f"{d.papers} papers"
-            gaps.append(Gap(d.day, "low", f"{what}; a usual {d.day:%A} has {typical:.0f}"))
+        if typical and published[0] <= d.day <= published[-1] and d.papers < LOW_SHARE * typical:
+            gaps.append(Gap(d.day, "low", f"{_papers(d.papers)}; a usual {d.day:%A} has {typical:.0f}"))
     return gaps
+
+
+def _papers(count: int) -> str:
+    return {0: "no papers", 1: "1 paper"}.get(count, f"{count} papers")
 
 
 def _outbox(conn: Connection) -> Outbox:
@@ -285,7 +294,12 @@ def _outbox(conn: Connection) -> Outbox:
 
 
 def status_report(
-    engine: Engine, settings: Settings, *, now: dt.datetime | None = None, sources: Iterable[str] = SOURCES
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: dt.datetime | None = None,
+    until: dt.date | None = None,
+    sources: Iterable[str] = SOURCES,
 ) -> StatusReport:
     now = now or utcnow()
     stale_after = settings.status_stale_hours
@@ -297,17 +311,21 @@ def status_report(
         for name in names:
             done = succeeded.get(name)
             hours = (now - done).total_seconds() / 3600 if done else None
+            newest_paper = _newest(conn, PAPERS, "published", name)
+            newest_list_day = _newest(conn, ENTRIES, "day", name)
+            held = [d for d in (newest_paper, newest_list_day) if d is not None]
             per_source.append(
                 SourceStatus(
                     source=name,
                     last_run=runs.get(name),
-                    newest_paper=_newest(conn, PAPERS, "published", name),
-                    newest_list_day=_newest(conn, ENTRIES, "day", name),
+                    newest_paper=newest_paper,
+                    newest_list_day=newest_list_day,
+                    lag_days=(now.date() - max(held)).days if held else None,
                     hours_since_success=None if hours is None else round(hours, 2),
                     stale=name in runs and (hours is None or hours > stale_after),
                 )
             )
-        window = _window(conn, now.date())
+        window = _window(conn, now.date(), until)
         days = _days(conn, *window) if window else []
         missing = conn.execute(
             select(func.count()).select_from(PAPERS).where(PAPERS.c.abstract == "")

@@ -72,7 +72,7 @@ def test_a_source_without_a_good_run_in_time_is_stale_and_the_command_exits_4(
     assert "Stale: hf-daily" in result.stderr
     fresh = CliRunner().invoke(cli, [*args, "--stale-hours", str(24 * 365 * 10)])
     assert fresh.exit_code == 0, fresh.output
-    table = CliRunner().invoke(cli, args[:-1] + ["--stale-hours", str(24 * 365 * 10)])
+    table = CliRunner().invoke(cli, [*args[:-1], "--stale-hours", str(24 * 365 * 10)])
     assert table.exit_code == 0 and "hf-daily" in table.stdout and "Gaps" in table.stdout
 
 
@@ -110,6 +110,11 @@ def test_gaps_are_missing_lists_and_thin_days_but_never_weekends() -> None:
 def test_a_store_with_listings_alone_reports_no_missing_lists() -> None:
     days = _days(dt.date(2026, 3, 2), [100, 100, 100, 100, 100, 0, 0] * 3, [0] * 21)
     assert find_gaps(days) == []
+
+
+def test_days_before_the_first_paper_are_not_thin() -> None:
+    papers = [0] * 14 + [100, 100, 100, 100, 100, 0, 0] * 3
+    assert find_gaps(_days(dt.date(2026, 3, 2), papers, [0] * 35)) == []
 
 
 @pytest.mark.parametrize(

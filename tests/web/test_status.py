@@ -43,13 +43,24 @@ def test_metrics_are_prometheus_text_with_a_latency_histogram(client: TestClient
     body = scrape.text
     assert "# TYPE paperwire_http_request_duration_seconds histogram" in body
     assert re.search(r'paperwire_http_request_duration_seconds_bucket\{le="0\.005",route="/papers"\}', body)
-    assert re.search(r'paperwire_http_requests_total\{method="GET",route="/papers/\{arxiv_id:path\}",status="404"\}', body)
+    assert re.search(
+        r'paperwire_http_requests_total\{method="GET",route="/papers/\{arxiv_id:path\}",status="404"\}', body
+    )
     lag = re.search(r'paperwire_index_lag_papers\{index="keyword"\} (\d+)', body)
     assert lag and int(float(lag.group(1))) > 0
-    assert re.search(r'paperwire_ingest_last_run_records\{outcome="daily_new",source="hf-daily"\} [1-9]', body)
+    assert re.search(
+        r'paperwire_ingest_last_run_records\{outcome="daily_new",source="hf-daily"\} [1-9]', body
+    )
 
 
 def test_about_page_draws_the_whole_store(client: TestClient) -> None:
     html = client.get("/about").text
     assert html.count("<svg") == 3
     assert "Papers per month" in html
+
+
+def test_searches_are_timed_by_the_mode_that_answered(client: TestClient) -> None:
+    assert client.get("/search", params={"q": "language model"}).status_code == 200
+    body = client.get("/metrics").text
+    # No index was built here, so the keyword fallback answered.
+    assert re.search(r'paperwire_search_duration_seconds_count\{mode="keyword"\} [1-9]', body)

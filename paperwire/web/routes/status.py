@@ -6,10 +6,10 @@ Anyone may look; run targets and ingest error lines (which name files on the ser
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from cachetools import TTLCache
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from markupsafe import Markup
 
@@ -93,28 +93,37 @@ def _public(report: StatusReport, admin: bool) -> dict[str, Any]:
     return data
 
 
+Until = Annotated[
+    dt.date | None,
+    Query(description="Last day of the 90-day window, YYYY-MM-DD; default today or the newest day held."),
+]
+
+
 @router.get("/status", name="status_page", include_in_schema=False)
-async def status_page(request: Request, user: OptionalUser, settings: SettingsDep) -> Response:
+async def status_page(
+    request: Request, user: OptionalUser, settings: SettingsDep, until: Until = None
+) -> Response:
     def page() -> Response:
-        report = status_report(request.app.state.engine, settings)
+        report = status_report(request.app.state.engine, settings, until=until)
         return render(
             request,
             "status.html",
             report=report,
             charts=day_bars(report.days),
             admin=bool(user and user.role == "admin"),
-            today=dt.date.today(),
         )
 
     return await run_page_work(request, page)
 
 
 @router.get("/api/status", name="api_status", tags=["status"], summary="How complete and fresh the store is")
-async def api_status(request: Request, user: OptionalUser, settings: SettingsDep) -> JSONResponse:
+async def api_status(
+    request: Request, user: OptionalUser, settings: SettingsDep, until: Until = None
+) -> JSONResponse:
     """Per source the last run and newest data, day counts for 90 days, gaps, index lag and the outbox."""
 
     def answer() -> JSONResponse:
-        report = status_report(request.app.state.engine, settings)
+        report = status_report(request.app.state.engine, settings, until=until)
         return JSONResponse(_public(report, bool(user and user.role == "admin")))
 
     return await run_page_work(request, answer)
