@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, case, func, select
+from sqlalchemy import Connection, Engine, Table, case, func, literal_column, select
 
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, IngestRun, Paper
@@ -327,8 +327,9 @@ def status_report(
             )
         window = _window(conn, now.date(), until)
         days = _days(conn, *window) if window else []
+        # A literal, not a bound parameter, so that the partial index's WHERE visibly matches.
         missing = conn.execute(
-            select(func.count()).select_from(PAPERS).where(PAPERS.c.abstract == "")
+            select(func.count()).select_from(PAPERS).where(PAPERS.c.abstract == literal_column("''"))
         ).scalar_one()
         outbox = _outbox(conn)
     return StatusReport(
