@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,8 @@ class RunSummary:
     source: str
     read: int = 0
     errors: int = 0
+    # Distinct papers this run described (a listing repeats a paper on several days).
+    papers: int = 0
     resumed: bool = False
     counts: BatchCounts = field(default_factory=BatchCounts)
 
@@ -62,6 +64,7 @@ class RunSummary:
             "source": self.source,
             "read": self.read,
             "errors": self.errors,
+            "papers": self.papers,
             "resumed": self.resumed,
             **self.counts.as_dict(),
         }
@@ -194,6 +197,8 @@ def run_ingest(
     summary = RunSummary(run_id=run_id, source=source, resumed=cursor is not None)
     summary.read = prior.get("read", 0)
     summary.errors = prior.get("errors", 0)
+    summary.papers = prior.get("papers", 0)
+    seen: set[str] = set()  # this process's share; a resumed run counts on from the stored total
     for name in summary.counts.as_dict():
         setattr(summary.counts, name, prior.get(name, 0))
     owner = _owner()
@@ -220,6 +225,11 @@ def run_ingest(
             return refused(records[:middle]) + refused(records[middle:])
         return []
 
+    def count_papers(arxiv_ids: Iterable[str]) -> None:
+        fresh = set(arxiv_ids) - seen
+        seen.update(fresh)
+        summary.papers += len(fresh)
+
     def save_progress(conn: Connection) -> None:
         nonlocal stored_errors
         progress: dict[str, Any] = {
@@ -227,6 +237,7 @@ def run_ingest(
             "counts": {
                 "read": summary.read,
                 "errors": summary.errors,
+                "papers": summary.papers,
                 **summary.counts.as_dict(),
                 "owner": owner,
             },
@@ -241,19 +252,23 @@ def run_ingest(
     def flush() -> None:
         nonlocal batch, pending_errors
         done = len(batch) + len(pending_errors)
-        before = dataclasses.replace(summary.counts)
+        before = (dataclasses.replace(summary.counts), summary.papers)
         try:
             with engine.begin() as conn:
                 summary.counts.add(write_batch(conn, [r for r, _ in batch], source))
+                count_papers(r.arxiv_id for r, _ in batch)
                 save_progress(conn)
         except Exception as exc:
-            summary.counts = before
+            summary.counts, summary.papers = before
             if not _record_fault(exc):
                 raise
+            refused_ids = set()
             for error in refused(batch):
                 summary.errors += 1
                 pending_errors.append(error.as_dict())
+                refused_ids.add(error.record_id)
                 on_error(error)
+            count_papers(r.arxiv_id for r, _ in batch if r.arxiv_id not in refused_ids)
             with engine.begin() as conn:
                 save_progress(conn)
         on_progress(done)
