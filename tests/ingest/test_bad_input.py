@@ -28,6 +28,7 @@ from paperwire.ingest import runner, sources
 from paperwire.ingest.inputs import Cursor, Item
 from paperwire.papers.record import DailyListing, Record, build_record
 from paperwire.search.service import SearchHit
+from paperwire.web.metrics import exposition
 
 GOOD_COUNT = 2986
 
@@ -378,3 +379,17 @@ def test_search_output_prints_markup_in_titles_as_written(capsys: pytest.Capture
     _print_hits("results for [/q]", [SearchHit(paper_id=1, arxiv_id="2401.00001", score=1.0)], {1: title})
     out = capsys.readouterr().out
     assert "[/x]" in out and "[bold red]styled[/bold red]" in out and "[/q]" in out
+
+
+def test_metrics_export_run_counts_but_not_the_owner(sqlite_engine: Engine, tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", database_url=str(sqlite_engine.url))
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    runner.run_ingest(sqlite_engine, "hf-daily", [str(fixtures / "hf_daily" / "2026-08-21.json")], settings)
+    with sqlite_engine.connect() as conn:
+        assert ":" in conn.execute(select(IngestRun.counts)).scalar_one()["owner"]
+    body, _ = exposition(sqlite_engine, settings)
+    records = [
+        line for line in body.decode().splitlines() if line.startswith("paperwire_ingest_last_run_records")
+    ]
+    assert any('outcome="papers_new"' in line for line in records)
+    assert not any("owner" in line for line in records)
