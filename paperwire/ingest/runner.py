@@ -78,20 +78,23 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _owner_alive(owner: object) -> bool:
-    """Whether the process that owns a ``running`` row still runs; a process on another host, which we
-    cannot see, counts as gone (its run is resumed, as a killed one would be)."""
+def owner_state(owner: object) -> str:
+    """Whether the process named by a ``running`` row's owner (``host:pid``) is ``alive``, ``gone``
+    (this host has no such process, or the row names none), or ``unknown`` (another host's)."""
     if not isinstance(owner, str) or ":" not in owner:
-        return False
+        return "gone"
     host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
+    if host != socket.gethostname():
+        return "unknown"
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return "gone"
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return False
+        return "gone"
     except PermissionError:
-        return True
+        return "alive"
+    return "alive"
     return True
 
 
@@ -106,10 +109,10 @@ def _mark_failed(conn: Connection, run_id: int, reason: str) -> None:
 
 
 def close_stale_runs(conn: Connection) -> list[int]:
-    """Mark ``failed`` every ``running`` row whose process is gone (killed, machine restarted); such a
-    run is still resumed by the next run of the same source and targets."""
+    """Mark ``failed`` every ``running`` row whose process on this host is gone (killed, machine
+    restarted); such a run is still resumed by the next run of the same source and targets."""
     rows = conn.execute(select(RUNS.c.id, RUNS.c.counts).where(RUNS.c.status == "running")).all()
-    stale = [row.id for row in rows if not _owner_alive((row.counts or {}).get("owner"))]
+    stale = [row.id for row in rows if owner_state((row.counts or {}).get("owner")) == "gone"]
     for run_id in stale:
         _mark_failed(conn, run_id, "its process ended before the run finished")
     return stale
@@ -124,7 +127,12 @@ def _start_run(engine: Engine, source: str, target: str) -> tuple[int, Cursor | 
             .order_by(RUNS.c.id.desc())
             .limit(1)
         ).first()
-        if row is not None and row.status == "running" and _owner_alive((row.counts or {}).get("owner")):
+        # Another host's run cannot be checked: it is resumed, as a killed one would be.
+        if (
+            row is not None
+            and row.status == "running"
+            and owner_state((row.counts or {}).get("owner")) == "alive"
+        ):
             raise RunInProgress(
                 f"run {row.id} of {source} on the same targets is still running"
                 f" (process {row.counts['owner']}); wait for it to finish or stop it"

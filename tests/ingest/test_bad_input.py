@@ -28,6 +28,7 @@ from paperwire.ingest import runner, sources
 from paperwire.ingest.inputs import Cursor, Item
 from paperwire.papers.record import DailyListing, Record, build_record
 from paperwire.search.service import SearchHit
+from paperwire.status import status_report
 from paperwire.web.metrics import exposition
 
 GOOD_COUNT = 2986
@@ -322,6 +323,7 @@ def test_a_stale_running_row_is_closed_and_a_live_one_is_not_taken_over(
     assert reason == "failed: its process ended before the run finished"
     runner.run_ingest(sqlite_engine, "jsonl", ["new"], settings)
     assert runs(sqlite_engine) == ["failed", "failed", "completed", "completed"]
+    assert runner.owner_state("another-host:1") == "unknown", "another host's run is never closed"
 
 
 def test_records_the_store_refuses_are_reported_and_the_rest_of_the_batch_stored(
@@ -393,3 +395,25 @@ def test_metrics_export_run_counts_but_not_the_owner(sqlite_engine: Engine, tmp_
     ]
     assert any('outcome="papers_new"' in line for line in records)
     assert not any("owner" in line for line in records)
+
+
+def test_the_status_report_tells_a_run_whose_process_is_gone(sqlite_engine: Engine, tmp_path: Path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    with sqlite_engine.begin() as conn:
+        conn.execute(
+            insert(IngestRun).values(
+                source="hf-daily",
+                target="[]",
+                started_at=runner._now(),
+                status="running",
+                counts={"owner": f"{socket.gethostname()}:{int(gone.stdout)}", "read": 5},
+                errors=[],
+            )
+        )
+    settings = load_settings(data_dir=tmp_path / "data", database_url=str(sqlite_engine.url))
+    report = status_report(sqlite_engine, settings)
+    run_row = next(s.last_run for s in report.sources if s.source == "hf-daily")
+    assert run_row is not None and run_row.status == "running (process gone)"
+    assert run_row.counts == {"read": 5}
