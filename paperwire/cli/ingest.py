@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 
 import click
 from rich.console import Console
@@ -44,27 +41,18 @@ class ConsoleLog(logging.Handler):
         self.console.print(Text(self.format(record)), soft_wrap=True)
 
 
-def _stop(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
-
 @contextmanager
-def _notices_and_signals(console: Console) -> Iterator[None]:
-    """Show ingest notices on ``console``, and let SIGTERM (a cron timeout, ``kill``) end the run as
-    failed instead of leaving it ``running``."""
+def _notices(console: Console) -> Iterator[None]:
+    """Show ingest notices (files not read, network waits) on ``console``."""
     logger = logging.getLogger("paperwire.ingest")
     handler = ConsoleLog(console)
     logger.addHandler(handler)
     logger.propagate, propagate = False, logger.propagate
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _stop) if main else None
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
-        if main:
-            signal.signal(signal.SIGTERM, previous)
 
 
 @click.command()
@@ -124,7 +112,7 @@ def ingest(
         disable=quiet,
         transient=True,
     )
-    with progress, _notices_and_signals(err):
+    with progress, _notices(err):
         task = progress.add_task("ingest", total=None)
         try:
             summary = run_ingest(

@@ -4,8 +4,8 @@ Each batch and the run's cursor are committed together, so a run killed at any i
 the last committed record (a new run with the same source and targets picks it up) and ends with the
 same database as one clean run: the writer's merge is idempotent.
 
-A run ends ``completed``, or ``failed`` when anything stops it (a missing file, the network, an
-interrupt, a crash); a row left ``running`` by a process that is gone (SIGKILL, power loss) is
+A run ends ``completed``, or ``failed`` when anything stops it (a missing file, the network, Ctrl-C
+or SIGTERM, taken between writes, a crash); a row left ``running`` by a process that is gone (SIGKILL, power loss) is
 recognised by its owner (host and pid in ``counts.owner``) and closed as ``failed`` when the next run
 starts. The next run of the same source and targets resumes a run that did not complete. One bad
 record never fails a run: readers turn it into a RecordError, and a batch the store refuses is
@@ -19,9 +19,13 @@ import datetime as dt
 import json
 import logging
 import os
+import signal
 import socket
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select, update
@@ -162,6 +166,50 @@ def get_reader(source: str) -> SourceReader:
         raise UnknownSource(f"unknown source {source!r}; choose one of: {', '.join(SOURCES)}") from None
 
 
+class _Stops:
+    """SIGINT and SIGTERM end a run as failed, but only between writes: a signal that arrives while a
+    transaction is open waits until it has committed or rolled back, since an exception raised in the
+    middle of the driver's work could leave the connection, and SQLite's write lock, held."""
+
+    def __init__(self) -> None:
+        self.writing = False
+        self.pending: int | None = None
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Stops:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.writing:
+            self.pending = signum
+        else:
+            _stop(signum)
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        self.writing = True
+        try:
+            yield
+        finally:
+            self.writing = False
+        if self.pending is not None:
+            signum, self.pending = self.pending, None
+            _stop(signum)
+
+
+def _stop(signum: int) -> None:
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
 def _where(cursor: Cursor | None, record: Record) -> str:
     """Where a parsed record came from, rebuilt from its cursor (records do not carry it)."""
     cursor = cursor or {}
@@ -211,6 +259,7 @@ def run_ingest(
         setattr(summary.counts, name, prior.get(name, 0))
     owner = _owner()
 
+    stops = _Stops()
     batch: list[tuple[Record, Cursor]] = []
     pending_errors: list[dict[str, Any]] = []
     last: Cursor | None = cursor
@@ -260,6 +309,12 @@ def run_ingest(
     def flush() -> None:
         nonlocal batch, pending_errors
         done = len(batch) + len(pending_errors)
+        with stops.write():  # a stopping signal is raised after the batch counts as written
+            write()
+            on_progress(done)
+            batch, pending_errors = [], []
+
+    def write() -> None:
         before = (dataclasses.replace(summary.counts), summary.papers)
         try:
             with engine.begin() as conn:
@@ -279,27 +334,29 @@ def run_ingest(
             count_papers(r.arxiv_id for r, _ in batch if r.arxiv_id not in refused_ids)
             with engine.begin() as conn:
                 save_progress(conn)
-        on_progress(done)
-        batch, pending_errors = [], []
 
-    try:
-        for item, position in reader(targets, settings, cursor):
-            summary.read += 1
-            last = position
-            if isinstance(item, RecordError):
-                summary.errors += 1
-                pending_errors.append(item.as_dict())
-                on_error(item)
-            else:
-                batch.append((item, position))
-            if len(batch) + len(pending_errors) >= settings.batch_size:
-                flush()
-        flush()
-    except BaseException as exc:
-        _fail(engine, run_id, exc, flush if batch or pending_errors else None)
-        raise
-    with engine.begin() as conn:
-        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="completed", finished_at=_now()))
+    with stops:
+        try:
+            for item, position in reader(targets, settings, cursor):
+                summary.read += 1
+                last = position
+                if isinstance(item, RecordError):
+                    summary.errors += 1
+                    pending_errors.append(item.as_dict())
+                    on_error(item)
+                else:
+                    batch.append((item, position))
+                if len(batch) + len(pending_errors) >= settings.batch_size:
+                    flush()
+            flush()
+        except BaseException as exc:
+            stops.pending = None  # the run is stopping already
+            _fail(engine, run_id, exc, flush if batch or pending_errors else None)
+            raise
+        with stops.write(), engine.begin() as conn:
+            conn.execute(
+                update(RUNS).where(RUNS.c.id == run_id).values(status="completed", finished_at=_now())
+            )
     return summary
 
 

@@ -8,9 +8,11 @@ import gzip
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy import Engine, insert, select
 from paperwire.cli import cli
 from paperwire.cli.search import _print_hits
 from paperwire.config import load_settings
+from paperwire.db.migrate import upgrade
 from paperwire.db.models import DailyEntry, IngestRun, Paper
 from paperwire.db.session import make_engine
 from paperwire.ingest import runner, sources
@@ -417,3 +420,42 @@ def test_the_status_report_tells_a_run_whose_process_is_gone(sqlite_engine: Engi
     run_row = next(s.last_run for s in report.sources if s.source == "hf-daily")
     assert run_row is not None and run_row.status == "running (process gone)"
     assert run_row.counts == {"read": 5}
+
+
+@pytest.mark.slow
+def test_sigterm_mid_run_marks_it_failed_and_the_rerun_completes(shared_data: Path, tmp_path: Path) -> None:
+    source = tmp_path / "days"
+    source.mkdir()
+    for path in sorted((shared_data / "arxiv-daily").iterdir())[:15]:
+        (source / path.name).symlink_to(path)
+    url = f"sqlite:///{tmp_path / 'paperwire.db'}"
+    cmd = [
+        sys.executable,
+        "-m",
+        "paperwire",
+        "--db",
+        url,
+        "--data-dir",
+        str(tmp_path),
+        "ingest",
+        "arxiv-daily",
+    ]
+    engine = make_engine(url)
+    upgrade(engine)
+    proc = subprocess.Popen([*cmd, str(source), "--batch-size", "200", "-q"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        with engine.connect() as conn:
+            if len(conn.execute(select(Paper.id)).all()) >= 400:
+                proc.send_signal(signal.SIGTERM)
+                break
+        time.sleep(0.05)
+    assert proc.wait(60) == 128 + signal.SIGTERM, "the run finished before it could be stopped"
+    assert runs(engine) == ["failed"]
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(IngestRun.errors)).scalar_one()[-1]["reason"] == "failed: stopped by a signal"
+        )
+    assert subprocess.run([*cmd, str(source), "-q"], capture_output=True, check=False).returncode == 0
+    assert runs(engine) == ["completed"]
+    engine.dispose()
