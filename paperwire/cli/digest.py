@@ -33,7 +33,7 @@ from paperwire.digest.sender import preview as render_preview
 from paperwire.digest.sender import send_digests
 from paperwire.feed.daily import latest_day
 from paperwire.mail.smtp import MailError, SmtpConfig
-from paperwire.search.query import QueryError
+from paperwire.search import QueryError
 
 CADENCE = click.Choice(list(CADENCES))
 DATE = click.DateTime(["%Y-%m-%d"])

@@ -30,7 +30,7 @@ from paperwire.search import indexer
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
 from paperwire.search.hybrid import blend, fuse
 from paperwire.search.keyword import KeywordIndex
-from paperwire.search.ondisk import MANIFEST
+from paperwire.search.ondisk import MANIFEST, file_stamp
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.sentences import SentenceStore
 from paperwire.search.vectors import VectorIndex
@@ -108,7 +108,7 @@ class SearchService:
         self.settings = settings
         self.engine = engine
         self._lock = threading.Lock()
-        self._opened: dict[str, tuple[float, object]] = {}  # name: (manifest mtime, what was opened)
+        self._opened: dict[str, tuple[tuple[int, int, int], object]] = {}  # name: (manifest stamp, opened)
         self._embedder: Embedder | None = embedder
         self._model_error: str | None = None
         self._model_lock = threading.Lock()
@@ -165,9 +165,8 @@ class SearchService:
 
     def _reopened(self, name: str, directory: Path, opener: Callable[[Path, int], T]) -> T | None:
         """What ``opener`` made of ``directory``, made again when its manifest has changed since."""
-        try:
-            stamp = (directory / MANIFEST).stat().st_mtime
-        except FileNotFoundError:
+        stamp = file_stamp(directory / MANIFEST)
+        if stamp is None:
             return None
         with self._lock:
             held = self._opened.get(name)

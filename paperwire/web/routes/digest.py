@@ -27,7 +27,7 @@ from paperwire.digest.tokens import (
     unsubscribe_token,
 )
 from paperwire.mail.smtp import MailError
-from paperwire.search.query import QueryError
+from paperwire.search import QueryError
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, csrf_exempt
 from paperwire.web.views import render
 

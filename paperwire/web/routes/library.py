@@ -16,7 +16,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Paper
@@ -27,6 +26,7 @@ from paperwire.library.feedback import rate, ratings
 from paperwire.library.models import SavedSearch
 from paperwire.library.notes import mark_read, notes_for, read_ids, set_note
 from paperwire.library.recommend import recommend
+from paperwire.search import papers_for
 from paperwire.web.deps import CurrentUser, OptionalUser, RowId, SessionDep, SettingsDep
 from paperwire.web.routes.accounts import safe_next
 from paperwire.web.searching import get_search
@@ -376,12 +376,9 @@ def library_feed(
 def _search_papers(request: Request, db: Session, search: SavedSearch) -> list[Paper]:
     """The saved search run by the app's search backend (the real index, or its keyword fallback)."""
     try:
-        hits = get_search(request).search(search.query, mode=search.mode, limit=FEED_SIZE).hits
-    except Exception as exc:  # a query the search service rejects: say so, in one line
+        return saved.search_papers(db, get_search(request), search, FEED_SIZE)
+    except ValueError as exc:  # a query the search service rejects: say so, in one line
         raise HTTPException(400, f"this saved search cannot run: {exc}") from None
-    ids = [hit.paper_id for hit in hits]
-    found = {p.id: p for p in db.execute(select(Paper).where(Paper.id.in_(ids))).scalars()} if ids else {}
-    return [found[i] for i in ids if i in found]
 
 
 # -- pages and their forms ----------------------------------------------------------------------------
@@ -469,11 +466,9 @@ def start_page(
     if q.strip():
         try:
             hits = get_search(request).search(q, limit=30).hits
-        except Exception as exc:  # a filter the search cannot parse: show it, keep the page
+        except ValueError as exc:  # a filter the search cannot parse: show it, keep the page
             raise HTTPException(400, f"search failed: {exc}") from None
-        ids = [h.paper_id for h in hits]
-        found = {p.id: p for p in db.execute(select(Paper).where(Paper.id.in_(ids))).scalars()} if ids else {}
-        papers = [found[i] for i in ids if i in found]
+        papers = papers_for(db, hits)
     return render(request, "library/start.html", q=q, papers=papers)
 
 
