@@ -14,8 +14,9 @@ from paperwire.accounts.models import User
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
 from paperwire.db.session import make_sessionmaker, session_scope
+from paperwire.library.bibtex import bibtex_for_papers
 from paperwire.library.errors import LibraryError
-from paperwire.library.export import bibtex_for_papers, export_library, import_bibtex, import_library
+from paperwire.library.export import export_library, import_bibtex, import_library
 from paperwire.library.tags import get_tag, tag_papers
 
 

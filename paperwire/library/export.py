@@ -280,30 +280,6 @@ def _import_digest(session: Session, user_id: int, digest: dict[str, Any], repor
             report.notes.append(f"digest settings in {name!r} skipped: {type(exc).__name__}: {exc}")
 
 
-def bibtex_for_papers(papers: list[Paper], keyword: str | None = None) -> str:
-    """One ``@misc`` (arXiv preprint) or ``@article`` (with a journal reference) per paper."""
-    taken: set[str] = set()
-    entries = []
-    for paper in papers:
-        year = paper.published.year if paper.published else None
-        fields = {
-            "title": paper.title,
-            "author": " and ".join(paper.authors),
-            "year": str(year) if year else "",
-            "eprint": paper.arxiv_id,
-            "archiveprefix": "arXiv",
-            "primaryclass": paper.primary_category or "",
-            "doi": paper.doi or "",
-            "journal": paper.journal_ref or "",
-            "url": paper.abs_url,
-            "keywords": keyword or "",
-        }
-        kind = "article" if paper.journal_ref else "misc"
-        first = paper.authors[0] if paper.authors else ""
-        entries.append(bibtex.Entry(kind, bibtex.cite_key(first, year, paper.title, taken), fields))
-    return bibtex.dump(entries)
-
-
 def _arxiv_of(entry: bibtex.Entry) -> str | None:
     f = entry.fields
     candidates = []

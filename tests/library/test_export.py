@@ -14,8 +14,9 @@ from paperwire.db.models import Paper
 from paperwire.db.session import make_engine, make_sessionmaker
 from paperwire.ingest.runner import run_ingest
 from paperwire.library import bibtex, tags
+from paperwire.library.bibtex import bibtex_for_papers
 from paperwire.library.errors import LibraryError
-from paperwire.library.export import bibtex_for_papers, export_library, import_bibtex, import_library
+from paperwire.library.export import export_library, import_bibtex, import_library
 from paperwire.library.feedback import rate
 from paperwire.library.notes import mark_read, set_note
 from paperwire.library.saved import add_saved_search, follow

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from paperwire.db.models import Paper
 from paperwire.library import feeds, saved, tags
+from paperwire.library.bibtex import bibtex_for_papers
 from paperwire.library.errors import LibraryError, NotFound
-from paperwire.library.export import bibtex_for_papers, export_library, import_bibtex, import_library
+from paperwire.library.export import export_library, import_bibtex, import_library
 from paperwire.library.feedback import rate, ratings
 from paperwire.library.models import SavedSearch
 from paperwire.library.notes import mark_read, notes_for, read_ids, set_note
