@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Paper
-from paperwire.library import feeds, saved, tags
+from paperwire.library import saved, tags
 from paperwire.library.bibtex import bibtex_for_papers
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.library.export import export_library, import_bibtex, import_library
@@ -31,10 +31,10 @@ from paperwire.search import papers_for
 from paperwire.web.deps import CurrentUser, OptionalUser, RowId, SessionDep, SettingsDep
 from paperwire.web.routes.accounts import safe_next
 from paperwire.web.searching import get_search
+from paperwire.web.syndication import Format, feed_response
 from paperwire.web.views import render
 
 router = APIRouter(tags=["library"])
-Format = Literal["rss", "atom"]
 TagName = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG)]
 MAX_UPLOAD = 5_000_000
 FEED_SIZE = 50
@@ -340,14 +340,21 @@ def _feed_url(request: Request, token: str, fmt: str = "atom") -> str:
 
 
 @router.get("/shared/{token}.{fmt}", name="library_public_feed", include_in_schema=False)
-def public_feed(request: Request, db: SessionDep, token: str, fmt: Format) -> Response:
+def public_feed(request: Request, db: SessionDep, settings: SettingsDep, token: str, fmt: Format) -> Response:
     """A public tag's feed: no account needed; a private or unknown tag is 404."""
     with library_errors():
         tag = tags.public_tag(db, token[:64])
     papers = tags.tag_papers(db, tag.id)[:FEED_SIZE]
     page = str(request.url_for("library_public_tag", token=token))
-    body = feeds.render_feed(papers, title=f"paperwire: {tag.name}", link=page, feed_id=page, fmt=fmt)
-    return Response(body, media_type=f"{feeds.media_type(fmt)}; charset=utf-8")
+    self_url = str(request.url_for("library_public_feed", token=token, fmt=fmt))
+    return feed_response(
+        fmt,
+        base_url=settings.base_url,
+        title=f"paperwire: {tag.name}",
+        self_url=self_url,
+        page_url=page,
+        papers=[(paper, None) for paper in papers],
+    )
 
 
 @router.get("/shared/{token}", name="library_public_tag", include_in_schema=False)
@@ -370,8 +377,14 @@ def library_feed(
         assert source.search is not None
         papers = _search_papers(request, db, source.search)
     url = _feed_url(request, token, fmt)
-    body = feeds.render_feed(papers, title=f"paperwire: {source.title}", link=url, feed_id=url, fmt=fmt)
-    return Response(body, media_type=f"{feeds.media_type(fmt)}; charset=utf-8")
+    return feed_response(
+        fmt,
+        base_url=settings.base_url,
+        title=f"paperwire: {source.title}",
+        self_url=url,
+        page_url=url,
+        papers=[(paper, None) for paper in papers],
+    )
 
 
 def _search_papers(request: Request, db: Session, search: SavedSearch) -> list[Paper]:
