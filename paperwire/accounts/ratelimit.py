@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import RateLimitBucket
-from paperwire.accounts.sessions import utcnow
+from paperwire.clock import utcnow
 
 
 class RateLimited(Exception):

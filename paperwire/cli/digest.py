@@ -22,6 +22,7 @@ import click
 from sqlalchemy import select
 
 from paperwire.cli import AppContext, pass_app
+from paperwire.clock import utcnow
 from paperwire.db.migrate import upgrade
 from paperwire.db.session import make_sessionmaker, session_scope
 from paperwire.digest import outbox, subscriptions
@@ -207,9 +208,7 @@ def preview(
             raise click.ClickException(f"no subscription for {address}")
         when = day.date() if day else (latest_day(session) or _today())
         period = Period.of(cadence or sub.cadence, when)
-        message, count = render_preview(
-            session, app.settings, sub, period, dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        )
+        message, count = render_preview(session, app.settings, sub, period, utcnow())
     if not count:
         click.echo(f"{address}: nothing new for {period.key}; this digest would not be sent.", err=True)
         return

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import User
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.digest import tokens
 from paperwire.digest.models import CADENCES, Subscription
@@ -35,10 +36,6 @@ MAX_TOPIC_LENGTH = 300
 
 class SubscriptionError(ValueError):
     """Bad input (address, cadence, topics) or a link that no longer applies; the message is for the user."""
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def normalize_email(raw: str) -> str:

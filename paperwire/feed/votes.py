@@ -9,7 +9,6 @@ database's write lock and later writers wait for it (busy_timeout).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from paperwire.clock import utcnow
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.feed.models import Vote
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
@@ -72,7 +72,7 @@ def _add(db: Session, user_id: int, paper_id: int, entry_id: int) -> bool:
             user_id=user_id,
             paper_id=paper_id,
             entry_id=entry_id,
-            created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
         .returning(Vote.id)

@@ -17,6 +17,7 @@ from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import User
+from paperwire.clock import utcnow
 from paperwire.db.base import Base
 from paperwire.db.models import Paper
 from paperwire.library import bibtex
@@ -25,7 +26,7 @@ from paperwire.library.feedback import rate
 from paperwire.library.models import Feedback, Note, ReadMark, Tag, TagItem
 from paperwire.library.notes import mark_read, set_note
 from paperwire.library.saved import add_saved_search, follow, follows, saved_searches
-from paperwire.library.tags import ensure_tag, now, save, set_public
+from paperwire.library.tags import ensure_tag, save, set_public
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 
 FORMAT = "paperwire-library"
@@ -60,7 +61,7 @@ def _parse_stamp(value: Any) -> dt.datetime:
             return dt.datetime.fromisoformat(value).replace(tzinfo=None)
         except ValueError:
             pass
-    return now()
+    return utcnow()
 
 
 def _digest_tables() -> list[Table]:
@@ -95,7 +96,7 @@ def _plain(value: Any) -> Any:
 
 def export_library(session: Session, user_id: int) -> dict[str, Any]:
     """Everything the user has, as JSON-ready data."""
-    data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported_at": _stamp(now())}
+    data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported_at": _stamp(utcnow())}
 
     def ids_of(paper_ids: set[int]) -> dict[int, str]:
         if not paper_ids:

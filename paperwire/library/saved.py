@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import String, cast, delete, select
 from sqlalchemy.orm import Session
 
+from paperwire.clock import utcnow
 from paperwire.db.models import Author, Paper, PaperAuthor
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.library.models import FOLLOW_KINDS, Follow, SavedSearch
-from paperwire.library.tags import now
 
 if TYPE_CHECKING:
     from paperwire.search import AdaptiveSearch
@@ -56,7 +56,7 @@ def add_saved_search(
         query=query.strip(),
         mode=mode,
         feed_token=secrets.token_urlsafe(16),
-        created_at=now(),
+        created_at=utcnow(),
     )
     session.add(search)
     session.flush()
@@ -91,7 +91,7 @@ def follow(session: Session, user_id: int, kind: str, value: str) -> Follow:
     if existing is not None:
         return existing
     row = Follow(
-        user_id=user_id, kind=kind, value=value, feed_token=secrets.token_urlsafe(16), created_at=now()
+        user_id=user_id, kind=kind, value=value, feed_token=secrets.token_urlsafe(16), created_at=utcnow()
     )
     session.add(row)
     session.flush()

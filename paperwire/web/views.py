@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
+from paperwire.clock import utcnow
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.feed.daily import ListedPaper, latest_day
 from paperwire.feed.votes import voted_papers
@@ -78,10 +79,6 @@ def items(db: Session, user: User | None, listed: list[ListedPaper]) -> list[Ite
     """List rows plus, for a signed-in user, which ones they upvoted (one extra query)."""
     mine = voted_papers(db, user.id if user else None, [lp.paper.id for lp in listed])
     return [Item(lp.paper, lp.entry, lp.paper.id in mine, lp.entry.upvotes) for lp in listed]
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def trending_now(db: Session, request: Request) -> dt.datetime:
