@@ -19,7 +19,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.clock import utcnow
@@ -28,7 +27,7 @@ from paperwire.db.session import make_sessionmaker, session_scope
 from paperwire.digest import outbox, subscriptions
 from paperwire.digest.compose import Period
 from paperwire.digest.matching import check_query
-from paperwire.digest.models import CADENCES, Subscription
+from paperwire.digest.models import CADENCES
 from paperwire.digest.schedule import run_schedule
 from paperwire.digest.sender import preview as render_preview
 from paperwire.digest.sender import send_digests
@@ -87,7 +86,7 @@ def list_subscribers(app: AppContext) -> None:
     """Print every subscription as JSON Lines."""
     upgrade(app.engine)
     with make_sessionmaker(app.engine)() as session:
-        for sub in session.execute(select(Subscription).order_by(Subscription.id)).scalars():
+        for sub in subscriptions.every_subscription(session):
             click.echo(
                 json.dumps(
                     {

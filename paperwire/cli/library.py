@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import User
+from paperwire.accounts.service import find_user
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
 from paperwire.db.session import make_sessionmaker, session_scope
@@ -21,9 +21,7 @@ from paperwire.library.tags import get_tag, tag_papers
 
 
 def _user(session: Session, email: str) -> User:
-    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
-    if user is None:
-        user = session.execute(select(User).where(User.email == email.strip())).scalar_one_or_none()
+    user = find_user(session, email.strip().lower()) or find_user(session, email.strip())
     if user is None:
         raise click.ClickException(f"no user with email {email!r}")
     return user

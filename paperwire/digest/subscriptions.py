@@ -111,6 +111,11 @@ def find(session: Session, email: str) -> Subscription | None:
     return session.execute(select(Subscription).where(Subscription.email == email)).scalar_one_or_none()
 
 
+def every_subscription(session: Session) -> list[Subscription]:
+    """All of them, oldest first (the operator's listing)."""
+    return list(session.execute(select(Subscription).order_by(Subscription.id)).scalars())
+
+
 def subscribe(
     session: Session,
     email: str,
@@ -220,7 +225,10 @@ def unsubscribe_email(session: Session, email: str, now: dt.datetime | None = No
 
 
 def from_manage_token(session: Session, settings: Settings, token: str) -> Subscription:
-    sub, _ = _by_token(session, settings, tokens.MANAGE, token)
+    try:
+        sub, _ = _by_token(session, settings, tokens.MANAGE, token)
+    except tokens.TokenError as exc:
+        raise tokens.TokenError(f"{exc}; use the link in your latest digest email") from exc
     return sub
 
 

@@ -8,8 +8,6 @@ so its existence is not revealed. Services commit nothing themselves here: each 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session
 from paperwire.db.models import Paper
 from paperwire.library import saved, tags
 from paperwire.library.bibtex import bibtex_for_papers
-from paperwire.library.errors import LibraryError, NotFound
+from paperwire.library.errors import LibraryError
 from paperwire.library.export import export_library, import_bibtex, import_library
 from paperwire.library.feedback import rate, ratings
 from paperwire.library.models import SavedSearch
@@ -40,20 +38,8 @@ MAX_UPLOAD = 5_000_000
 FEED_SIZE = 50
 
 
-@contextmanager
-def library_errors() -> Iterator[None]:
-    """The library's errors as HTTP: unknown things are 404, bad input 400, with the service's message."""
-    try:
-        yield
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except LibraryError as exc:
-        raise HTTPException(400, str(exc)) from None
-
-
 def _paper(db: Session, ref: str) -> Paper:
-    with library_errors():
-        return tags.resolve_paper(db, ref[:200])
+    return tags.resolve_paper(db, ref[:200])
 
 
 def _paper_json(paper: Paper) -> dict[str, Any]:
@@ -155,8 +141,7 @@ def api_library(request: Request, db: SessionDep, user: CurrentUser) -> dict[str
 
 @router.get("/api/library/tags/{name}", name="api_library_tag")
 def api_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
-    with library_errors():
-        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
     papers = tags.tag_papers(db, tag.id)
     ids = [p.id for p in papers]
     notes, read, rated = notes_for(db, user.id, ids), read_ids(db, user.id, ids), ratings(db, user.id, ids)
@@ -173,8 +158,7 @@ def api_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
 @router.post("/api/library/save", name="api_library_save")
 def api_save(db: SessionDep, user: CurrentUser, body: SaveBody) -> dict[str, Any]:
     paper = _paper(db, body.arxiv_id)
-    with library_errors():
-        names = tags.save(db, user.id, paper.id, list(body.tags))
+    names = tags.save(db, user.id, paper.id, list(body.tags))
     db.commit()
     return _ok(
         id=paper.arxiv_id, tags=tags.paper_tags(db, user.id, [paper.id]).get(paper.id, []), saved_under=names
@@ -184,32 +168,28 @@ def api_save(db: SessionDep, user: CurrentUser, body: SaveBody) -> dict[str, Any
 @router.post("/api/library/unsave", name="api_library_unsave")
 def api_unsave(db: SessionDep, user: CurrentUser, body: UnsaveBody) -> dict[str, Any]:
     paper = _paper(db, body.arxiv_id)
-    with library_errors():
-        removed = tags.unsave(db, user.id, paper.id, body.tag)
+    removed = tags.unsave(db, user.id, paper.id, body.tag)
     db.commit()
     return _ok(id=paper.arxiv_id, removed=removed)
 
 
 @router.post("/api/library/tags/{name}/rename", name="api_library_rename")
 def api_rename(db: SessionDep, user: CurrentUser, name: str, body: RenameBody) -> dict[str, Any]:
-    with library_errors():
-        tags.rename_tag(db, user.id, name[: tags.MAX_TAG], body.new_name)
+    tags.rename_tag(db, user.id, name[: tags.MAX_TAG], body.new_name)
     db.commit()
     return _ok()
 
 
 @router.post("/api/library/merge", name="api_library_merge")
 def api_merge(db: SessionDep, user: CurrentUser, body: MergeBody) -> dict[str, Any]:
-    with library_errors():
-        moved = tags.merge_tags(db, user.id, list(body.sources), body.target)
+    moved = tags.merge_tags(db, user.id, list(body.sources), body.target)
     db.commit()
     return _ok(moved=moved)
 
 
 @router.delete("/api/library/tags/{name}", name="api_library_delete_tag")
 def api_delete_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
-    with library_errors():
-        tags.delete_tag(db, user.id, name[: tags.MAX_TAG])
+    tags.delete_tag(db, user.id, name[: tags.MAX_TAG])
     db.commit()
     return _ok()
 
@@ -218,8 +198,7 @@ def api_delete_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, An
 def api_public(
     request: Request, db: SessionDep, user: CurrentUser, name: str, body: PublicBody
 ) -> dict[str, Any]:
-    with library_errors():
-        token = tags.set_public(db, user.id, name[: tags.MAX_TAG], body.public)
+    token = tags.set_public(db, user.id, name[: tags.MAX_TAG], body.public)
     db.commit()
     return _ok(
         public=body.public, url=str(request.url_for("library_public_tag", token=token)) if token else None
@@ -229,8 +208,7 @@ def api_public(
 @router.put("/api/library/notes/{arxiv_id:path}", name="api_library_note")
 def api_note(db: SessionDep, user: CurrentUser, arxiv_id: str, body: NoteBody) -> dict[str, Any]:
     paper = _paper(db, arxiv_id)
-    with library_errors():
-        set_note(db, user.id, paper.id, body.text)
+    set_note(db, user.id, paper.id, body.text)
     db.commit()
     return _ok(id=paper.arxiv_id)
 
@@ -246,8 +224,7 @@ def api_read(db: SessionDep, user: CurrentUser, arxiv_id: str, body: ReadBody) -
 @router.post("/api/library/feedback/{arxiv_id:path}", name="api_library_feedback")
 def api_feedback(db: SessionDep, user: CurrentUser, arxiv_id: str, body: RatingBody) -> dict[str, Any]:
     paper = _paper(db, arxiv_id)
-    with library_errors():
-        rate(db, user.id, paper.id, body.rating)
+    rate(db, user.id, paper.id, body.rating)
     db.commit()
     return _ok(id=paper.arxiv_id, rating=body.rating)
 
@@ -261,8 +238,7 @@ def api_recommendations(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
     """Recent papers for a tag (or the whole library), each with the saved papers and words behind it."""
-    with library_errors():
-        result = recommend(db, settings, user.id, tag, limit)
+    result = recommend(db, settings, user.id, tag, limit)
     return _ok(**result.as_dict())
 
 
@@ -270,32 +246,28 @@ def api_recommendations(
 def api_add_search(
     request: Request, db: SessionDep, user: CurrentUser, body: SavedSearchBody
 ) -> dict[str, Any]:
-    with library_errors():
-        row = saved.add_saved_search(db, user.id, body.name, body.query, body.mode)
+    row = saved.add_saved_search(db, user.id, body.name, body.query, body.mode)
     db.commit()
     return _ok(id=row.id, feed=_feed_url(request, row.feed_token))
 
 
 @router.delete("/api/library/searches/{search_id}", name="api_library_delete_search")
 def api_delete_search(db: SessionDep, user: CurrentUser, search_id: RowId) -> dict[str, Any]:
-    with library_errors():
-        saved.delete_saved_search(db, user.id, search_id)
+    saved.delete_saved_search(db, user.id, search_id)
     db.commit()
     return _ok()
 
 
 @router.post("/api/library/follows", name="api_library_follow")
 def api_follow(request: Request, db: SessionDep, user: CurrentUser, body: FollowBody) -> dict[str, Any]:
-    with library_errors():
-        row = saved.follow(db, user.id, body.kind, body.value)
+    row = saved.follow(db, user.id, body.kind, body.value)
     db.commit()
     return _ok(id=row.id, feed=_feed_url(request, row.feed_token))
 
 
 @router.delete("/api/library/follows/{follow_id}", name="api_library_unfollow")
 def api_unfollow(db: SessionDep, user: CurrentUser, follow_id: RowId) -> dict[str, Any]:
-    with library_errors():
-        saved.unfollow(db, user.id, follow_id)
+    saved.unfollow(db, user.id, follow_id)
     db.commit()
     return _ok()
 
@@ -310,16 +282,14 @@ def api_export(db: SessionDep, user: CurrentUser) -> Response:
 
 @router.post("/api/library/import", name="api_library_import")
 def api_import(db: SessionDep, user: CurrentUser, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    with library_errors():
-        report = import_library(db, user.id, body)
+    report = import_library(db, user.id, body)
     db.commit()
     return _ok(**report.as_dict())
 
 
 @router.get("/api/library/tags/{name}/bibtex", name="api_library_bibtex")
 def api_bibtex(db: SessionDep, user: CurrentUser, name: str) -> Response:
-    with library_errors():
-        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
     text = bibtex_for_papers(tags.tag_papers(db, tag.id), keyword=tag.name)
     return Response(
         text,
@@ -342,8 +312,7 @@ def _feed_url(request: Request, token: str, fmt: str = "atom") -> str:
 @router.get("/shared/{token}.{fmt}", name="library_public_feed", include_in_schema=False)
 def public_feed(request: Request, db: SessionDep, settings: SettingsDep, token: str, fmt: Format) -> Response:
     """A public tag's feed: no account needed; a private or unknown tag is 404."""
-    with library_errors():
-        tag = tags.public_tag(db, token[:64])
+    tag = tags.public_tag(db, token[:64])
     papers = tags.tag_papers(db, tag.id)[:FEED_SIZE]
     page = str(request.url_for("library_public_tag", token=token))
     self_url = str(request.url_for("library_public_feed", token=token, fmt=fmt))
@@ -359,8 +328,7 @@ def public_feed(request: Request, db: SessionDep, settings: SettingsDep, token: 
 
 @router.get("/shared/{token}", name="library_public_tag", include_in_schema=False)
 def public_tag_page(request: Request, db: SessionDep, user: OptionalUser, token: str) -> Response:
-    with library_errors():
-        tag = tags.public_tag(db, token[:64])
+    tag = tags.public_tag(db, token[:64])
     return render(request, "library/public.html", tag=tag, papers=tags.tag_papers(db, tag.id), token=token)
 
 
@@ -369,8 +337,7 @@ def library_feed(
     request: Request, db: SessionDep, settings: SettingsDep, token: str, fmt: Format
 ) -> Response:
     """A saved search's or follow's feed; the unguessable token is the credential (feed readers cannot sign in)."""
-    with library_errors():
-        source = saved.feed_source(db, token[:64])
+    source = saved.feed_source(db, token[:64])
     if source.follow is not None:
         papers = saved.follow_papers(db, source.follow, FEED_SIZE)
     else:
@@ -402,11 +369,6 @@ def _back(next_url: str, fallback: str) -> RedirectResponse:
     return RedirectResponse(safe_next(next_url or fallback), 303)
 
 
-def _form_action(action: Callable[[], object]) -> None:
-    with library_errors():
-        action()
-
-
 @router.get("/library", name="library_page", include_in_schema=False)
 def library_page(request: Request, db: SessionDep, user: CurrentUser) -> Response:
     return render(
@@ -421,8 +383,7 @@ def library_page(request: Request, db: SessionDep, user: CurrentUser) -> Respons
 
 @router.get("/library/tags/{name}", name="library_tag_page", include_in_schema=False)
 def tag_page(request: Request, db: SessionDep, user: CurrentUser, name: str) -> Response:
-    with library_errors():
-        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
     papers = tags.tag_papers(db, tag.id)
     ids = [p.id for p in papers]
     return render(
@@ -445,8 +406,7 @@ def recommendations_page(
     user: CurrentUser,
     tag: Annotated[str | None, Query(max_length=tags.MAX_TAG)] = None,
 ) -> Response:
-    with library_errors():
-        result = recommend(db, settings, user.id, tag or None, 30)
+    result = recommend(db, settings, user.id, tag or None, 30)
     return render(
         request, "library/recommendations.html", result=result, tag=tag, tags=tags.list_tags(db, user.id)
     )
@@ -464,9 +424,9 @@ def save_form(
     """Save (or, with ``remove``, unsave) a paper under a tag; the paper page's and lists' buttons post here."""
     paper = _paper(db, arxiv_id)
     if remove:
-        _form_action(lambda: tags.unsave(db, user.id, paper.id, tag or None))
+        tags.unsave(db, user.id, paper.id, tag or None)
     else:
-        _form_action(lambda: tags.save(db, user.id, paper.id, [tag or tags.DEFAULT_TAG]))
+        tags.save(db, user.id, paper.id, [tag or tags.DEFAULT_TAG])
     db.commit()
     return _back(next, f"/papers/{paper.arxiv_id}")
 
@@ -493,9 +453,8 @@ def start_form(
     arxiv_id: Annotated[list[str], Form(max_length=100)],
     tag: Annotated[str, Form(max_length=tags.MAX_TAG)] = tags.DEFAULT_TAG,
 ) -> Response:
-    with library_errors():
-        for ref in arxiv_id:
-            tags.save(db, user.id, _paper(db, ref).id, [tag or tags.DEFAULT_TAG])
+    for ref in arxiv_id:
+        tags.save(db, user.id, _paper(db, ref).id, [tag or tags.DEFAULT_TAG])
     db.commit()
     return RedirectResponse(
         f"/library/recommendations?tag={quote(tags.clean_tag_name(tag or tags.DEFAULT_TAG))}", 303
@@ -514,7 +473,7 @@ def paper_form(
     """A note, a read mark or a rating for one paper, from the tag and recommendation pages."""
     paper = _paper(db, arxiv_id)
     if action == "note":
-        _form_action(lambda: set_note(db, user.id, paper.id, note))
+        set_note(db, user.id, paper.id, note)
     elif action in ("read", "unread"):
         mark_read(db, user.id, paper.id, action == "read")
     else:
@@ -532,13 +491,13 @@ def tag_form(
     target: Annotated[str, Form(max_length=tags.MAX_TAG)] = "",
 ) -> Response:
     if action == "rename":
-        _form_action(lambda: tags.rename_tag(db, user.id, name, target))
+        tags.rename_tag(db, user.id, name, target)
     elif action == "merge":
-        _form_action(lambda: tags.merge_tags(db, user.id, [name], target))
+        tags.merge_tags(db, user.id, [name], target)
     elif action == "delete":
-        _form_action(lambda: tags.delete_tag(db, user.id, name))
+        tags.delete_tag(db, user.id, name)
     else:
-        _form_action(lambda: tags.set_public(db, user.id, name, action == "publish"))
+        tags.set_public(db, user.id, name, action == "publish")
     db.commit()
     if action in ("rename", "merge"):
         return RedirectResponse(f"/library/tags/{quote(tags.clean_tag_name(target))}", 303)
@@ -558,9 +517,9 @@ def search_form(
 ) -> Response:
     """Save a search (from the search page or the library page), or delete one."""
     if delete_id is not None:
-        _form_action(lambda: saved.delete_saved_search(db, user.id, delete_id))
+        saved.delete_saved_search(db, user.id, delete_id)
     else:
-        _form_action(lambda: saved.add_saved_search(db, user.id, name or query, query, mode))
+        saved.add_saved_search(db, user.id, name or query, query, mode)
     db.commit()
     return RedirectResponse("/library", 303)
 
@@ -575,9 +534,9 @@ def follow_form(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if delete_id is not None:
-        _form_action(lambda: saved.unfollow(db, user.id, delete_id))
+        saved.unfollow(db, user.id, delete_id)
     else:
-        _form_action(lambda: saved.follow(db, user.id, kind, value))
+        saved.follow(db, user.id, kind, value)
     db.commit()
     return _back(next, "/library")
 
@@ -605,14 +564,13 @@ def import_form(
     if len(raw) > MAX_UPLOAD:
         raise HTTPException(413, f"files up to {MAX_UPLOAD // 1_000_000} MB can be imported")
     text = raw.decode("utf-8", errors="replace")
-    with library_errors():
-        if text.lstrip().startswith("{"):
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise LibraryError(f"not a JSON file: {exc}") from None
-            report = import_library(db, user.id, data)
-        else:
-            report = import_bibtex(db, user.id, text, tag)
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LibraryError(f"not a JSON file: {exc}") from None
+        report = import_library(db, user.id, data)
+    else:
+        report = import_bibtex(db, user.id, text, tag)
     db.commit()
     return render(request, "library/imported.html", report=report)
