@@ -1,4 +1,5 @@
-"""A user's whole library as one JSON file and back; BibTeX export of a tag and BibTeX import.
+"""A user's whole library as one JSON file and back (``digest.export`` adds their digest settings); BibTeX
+import.
 
 Papers are referred to by arXiv id, so a file moves between stores; a paper the target store does not
 hold is reported, not invented. Importing merges into what the user already has and is idempotent.
@@ -8,17 +9,14 @@ Tokens (public tag links, feed links) are secrets of one store and are made anew
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from paperwire.accounts.models import User
 from paperwire.clock import utcnow
-from paperwire.db.base import Base
 from paperwire.db.models import Paper
 from paperwire.library import bibtex
 from paperwire.library.errors import LibraryError
@@ -62,36 +60,6 @@ def _parse_stamp(value: Any) -> dt.datetime:
         except ValueError:
             pass
     return utcnow()
-
-
-def _digest_tables() -> list[Table]:
-    """The digest feature's per-user settings tables, when that feature is installed.
-
-    Only tables named ``digest*`` with a ``user_id`` column and no other foreign key qualify: those
-    hold settings; logs of sent mail point at papers and deliveries and stay behind.
-    """
-    try:
-        importlib.import_module("paperwire.digest.models")
-    except ImportError:
-        return []
-    tables = []
-    for table in Base.metadata.sorted_tables:
-        if not table.name.startswith("digest") or "user_id" not in table.c:
-            continue
-        if all(fk.parent.name == "user_id" for fk in table.foreign_keys):
-            tables.append(table)
-    return tables
-
-
-def _secret(column: str) -> bool:
-    """Nonces and tokens are secrets of one store: never exported."""
-    return column.endswith(("nonce", "token"))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
 
 
 def export_library(session: Session, user_id: int) -> dict[str, Any]:
@@ -145,14 +113,6 @@ def export_library(session: Session, user_id: int) -> dict[str, Any]:
         {"name": s.name, "query": s.query, "mode": s.mode} for s in saved_searches(session, user_id)
     ]
     data["follows"] = [{"kind": f.kind, "value": f.value} for f in follows(session, user_id)]
-    digest: dict[str, list[dict[str, Any]]] = {}
-    for table in _digest_tables():
-        rows = session.execute(select(table).where(table.c.user_id == user_id)).mappings().all()
-        digest[table.name] = [
-            {k: _plain(v) for k, v in row.items() if k not in ("id", "user_id") and not _secret(k)}
-            for row in rows
-        ]
-    data["digest"] = digest
     return data
 
 
@@ -237,48 +197,8 @@ def import_library(session: Session, user_id: int, data: Any) -> ImportReport:
             report.count("follows")
     except (KeyError, TypeError, AttributeError) as exc:
         raise LibraryError(f"malformed library export: {type(exc).__name__}: {exc}") from None
-    _import_digest(session, user_id, data.get("digest") or {}, report)
     session.flush()
     return report
-
-
-def _from_plain(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in row.items():
-        if key not in table.c or key in ("id", "user_id") or _secret(key):
-            continue
-        try:
-            kind = table.c[key].type.python_type
-        except NotImplementedError:
-            kind = object
-        if isinstance(value, str) and kind is dt.datetime:
-            value = dt.datetime.fromisoformat(value)
-        elif isinstance(value, str) and kind is dt.date:
-            value = dt.date.fromisoformat(value)
-        out[key] = value
-    return out
-
-
-def _import_digest(session: Session, user_id: int, digest: dict[str, Any], report: ImportReport) -> None:
-    """Digest settings replace the user's current ones, table by table; a failure leaves them untouched."""
-    tables = {t.name: t for t in _digest_tables()}
-    email = session.execute(select(User.email).where(User.id == user_id)).scalar_one()
-    for name, rows in digest.items():
-        table = tables.get(name)
-        if table is None:
-            report.notes.append(f"digest settings in {name!r} skipped: this store has no such table")
-            continue
-        try:
-            with session.begin_nested():
-                session.execute(delete(table).where(table.c.user_id == user_id))
-                for row in rows:
-                    values = _from_plain(table, row)
-                    if "email" in table.c:  # the settings are the importing user's, for their mailbox
-                        values["email"] = email
-                    session.execute(insert(table).values(user_id=user_id, **values))
-            report.count("digest_settings", len(rows))
-        except Exception as exc:  # the rest of the library is still worth importing
-            report.notes.append(f"digest settings in {name!r} skipped: {type(exc).__name__}: {exc}")
 
 
 def _arxiv_of(entry: bibtex.Entry) -> str | None:

@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Paper
+from paperwire.digest.account_export import export_account, import_account
 from paperwire.library import saved, tags
 from paperwire.library.bibtex import bibtex_for_papers
 from paperwire.library.errors import LibraryError
-from paperwire.library.export import export_library, import_bibtex, import_library
+from paperwire.library.export import import_bibtex
 from paperwire.library.feedback import rate, ratings
 from paperwire.library.models import SavedSearch
 from paperwire.library.notes import mark_read, notes_for, read_ids, set_note
@@ -274,7 +275,7 @@ def api_unfollow(db: SessionDep, user: CurrentUser, follow_id: RowId) -> dict[st
 
 @router.get("/api/library/export", name="api_library_export")
 def api_export(db: SessionDep, user: CurrentUser) -> Response:
-    data = export_library(db, user.id)
+    data = export_account(db, user.id)
     return JSONResponse(
         data, headers={"content-disposition": 'attachment; filename="paperwire-library.json"'}
     )
@@ -282,7 +283,7 @@ def api_export(db: SessionDep, user: CurrentUser) -> Response:
 
 @router.post("/api/library/import", name="api_library_import")
 def api_import(db: SessionDep, user: CurrentUser, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    report = import_library(db, user.id, body)
+    report = import_account(db, user.id, body)
     db.commit()
     return _ok(**report.as_dict())
 
@@ -569,7 +570,7 @@ def import_form(
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise LibraryError(f"not a JSON file: {exc}") from None
-        report = import_library(db, user.id, data)
+        report = import_account(db, user.id, data)
     else:
         report = import_bibtex(db, user.id, text, tag)
     db.commit()
