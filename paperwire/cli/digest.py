@@ -277,4 +277,4 @@ def schedule(app: AppContext) -> None:
         asyncio.run(run_schedule(app.engine, app.settings))
 
 
-COMMANDS = [subscribers, subscribe, unsubscribe, digest]
+COMMANDS: list[click.Command] = [subscribers, subscribe, unsubscribe, digest]

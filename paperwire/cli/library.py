@@ -192,5 +192,5 @@ def eval_recommend(
         click.echo(f"{method:>28}: recall@20 {scores['recall@20']:.4f}  nDCG@20 {scores['ndcg@20']:.4f}")
 
 
-COMMANDS = [library, recommend]
-EVAL_COMMANDS = [eval_recommend]
+COMMANDS: list[click.Command] = [library, recommend]
+EVAL_COMMANDS: list[click.Command] = [eval_recommend]

@@ -63,4 +63,4 @@ def info(app: AppContext, as_json: bool) -> None:
         click.echo("The ONNX export is made on first use, or now with `paperwire model export`.")
 
 
-COMMANDS = [model]
+COMMANDS: list[click.Command] = [model]

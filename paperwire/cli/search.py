@@ -166,5 +166,5 @@ def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_jso
         click.echo(f"{key:>10}: {float(scores[key]):.4f}")
 
 
-COMMANDS = [index_command, search_command, similar_command]
-EVAL_COMMANDS = [beir_command]
+COMMANDS: list[click.Command] = [index_command, search_command, similar_command]
+EVAL_COMMANDS: list[click.Command] = [beir_command]
