@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from cachetools import LRUCache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,8 @@ from paperwire.library.tags import get_tag, saved_paper_ids
 MODEL_VERSION = 1
 CACHED_ITEMS = 100
 _POOLS_LOCK = threading.Lock()
-_POOLS: dict[str, tuple[list[int], dict[int, tuple[str, str, list[str]]], rec.TextSpace]] = {}
+# One pool at a time (the newest papers): its ids, texts and fitted tf-idf.
+_POOLS: LRUCache[str, tuple[list[int], dict[int, tuple[str, str, list[str]]], rec.TextSpace]] = LRUCache(1)
 BACKGROUND = 1000
 COLD_START = (
     "Nothing to learn from yet: save a few papers (search, then save them under a tag), "
@@ -161,7 +163,6 @@ def _pool_space(
         ids = [i for i in pool if i in rows]
         cached = (ids, rows, rec.fit_text([_text(rows[i]) for i in ids]))
         with _POOLS_LOCK:
-            _POOLS.clear()  # one pool at a time: the newest papers
             _POOLS[key] = cached
     ids, rows, space = cached
     return list(ids), dict(rows), space

@@ -19,10 +19,10 @@ import time
 from dataclasses import replace
 from typing import Protocol
 
+from cachetools import LRUCache
 from sqlalchemy import Engine
 
 from paperwire.config import Settings
-from paperwire.lru import LRU
 from paperwire.search.fallback import KeywordFallback
 from paperwire.search.service import SearchHit, SearchResults, SearchService, index_exists
 from paperwire.search.stored import Stamp, index_stamp
@@ -59,9 +59,11 @@ class AdaptiveSearch:
         self.fallback = KeywordFallback(engine)
         self._service: SearchService | None = None
         self._engine = engine
-        self._lock = threading.Lock()
-        self._searches: LRU[tuple[Stamp, str, str, int, int], SearchResults] = LRU(SEARCH_CACHE_SIZE)
-        self._similar: LRU[tuple[Stamp, str, int], list[SearchHit]] = LRU(SIMILAR_CACHE_SIZE)
+        self._lock = threading.Lock()  # guards the service's creation and both caches
+        self._searches: LRUCache[tuple[Stamp, str, str, int, int], SearchResults] = LRUCache(
+            SEARCH_CACHE_SIZE
+        )
+        self._similar: LRUCache[tuple[Stamp, str, int], list[SearchHit]] = LRUCache(SIMILAR_CACHE_SIZE)
 
     def index_stamp(self) -> Stamp | None:
         """What identifies the index's current contents, or None without an index."""
@@ -89,7 +91,8 @@ class AdaptiveSearch:
         started = time.perf_counter()
         stamp = self.index_stamp()  # read before searching: a re-index meanwhile gives a new key
         key = (stamp, query, mode, limit, offset) if stamp is not None else None
-        cached = self._searches.get(key) if key is not None else None
+        with self._lock:
+            cached = self._searches.get(key) if key is not None else None
         if cached is not None:
             return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
         backend = self._backend()
@@ -102,14 +105,16 @@ class AdaptiveSearch:
             log.exception("search index unusable; answering with the keyword fallback")
             return self.fallback.search(query, mode=mode, limit=limit, offset=offset)
         if key is not None and backend is not self.fallback and results.complete:
-            self._searches.put(key, results)
+            with self._lock:
+                self._searches[key] = results
         return results
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SearchHit]:
         """Similar papers, or none when the paper is not indexed yet (or the index is unusable)."""
         stamp = self.index_stamp()
         key = (stamp, arxiv_id, limit) if stamp is not None else None
-        cached = self._similar.get(key) if key is not None else None
+        with self._lock:
+            cached = self._similar.get(key) if key is not None else None
         if cached is not None:
             return cached
         backend = self._backend()
@@ -121,5 +126,6 @@ class AdaptiveSearch:
             log.exception("search index unusable; no similar papers")
             return []
         if key is not None and backend is not self.fallback:
-            self._similar.put(key, hits)
+            with self._lock:
+                self._similar[key] = hits
         return hits

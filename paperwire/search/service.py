@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 import numpy as np
+from cachetools import LRUCache
 from sqlalchemy import Engine
 
 from paperwire.config import Settings
-from paperwire.lru import LRU
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 from paperwire.search import indexer
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
@@ -113,7 +113,8 @@ class SearchService:
         self._model_error: str | None = None
         self._model_lock = threading.Lock()
         self._model_loading: Future[Embedder | None] | None = None
-        self._query_vectors: LRU[str, np.ndarray] = LRU(QUERY_VECTORS)
+        self._query_vectors: LRUCache[str, np.ndarray] = LRUCache(QUERY_VECTORS)
+        self._query_lock = threading.Lock()  # cachetools' caches are not thread-safe
 
     # -- what the indexes are made of ---------------------------------------------------------------
 
@@ -179,11 +180,13 @@ class SearchService:
 
     def _query_vector(self, embedder: Embedder, text: str) -> np.ndarray:
         """The embedding of a query's text, kept: paging or changing a filter does not embed it again."""
-        vector = self._query_vectors.get(text)
+        with self._query_lock:
+            vector = self._query_vectors.get(text)
         if vector is None:
             vector = embedder.encode_query(text)
             vector.setflags(write=False)
-            self._query_vectors.put(text, vector)
+            with self._query_lock:
+                self._query_vectors[text] = vector
         return vector
 
     def _semantic_scores(self, cosine: dict[int, float], query: np.ndarray) -> dict[int, float]:

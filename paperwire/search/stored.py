@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+from cachetools import LRUCache
 
 from paperwire.config import Settings
 from paperwire.search import indexer
@@ -19,7 +20,8 @@ from paperwire.search.vectors import VectorIndex
 Stamp = tuple[tuple[int, int, int] | None, ...]
 
 _lock = threading.Lock()
-_opened: dict[str, tuple[tuple[int, int, int], VectorIndex]] = {}  # directory: (manifest stamp, index)
+# The index last opened: (directory, manifest stamp) -> index; one at a time (a process serves one store).
+_opened: LRUCache[tuple[str, tuple[int, int, int]], VectorIndex] = LRUCache(1)
 
 
 def index_stamp(settings: Settings) -> Stamp | None:
@@ -46,13 +48,11 @@ def vectors_for(settings: Settings, ids: Sequence[int]) -> npt.NDArray[np.float3
     stamp = vectors_stamp(settings)
     if stamp is None:
         return None
-    key = str(directory.resolve())
+    key = (str(directory.resolve()), stamp)
     with _lock:
-        held = _opened.get(key)
-        if held is None or held[0] != stamp:
-            _opened.clear()
-            held = _opened[key] = (stamp, VectorIndex.open(directory, DIM))
-    index = held[1]
+        index = _opened.get(key)
+        if index is None:
+            index = _opened[key] = VectorIndex.open(directory, DIM)
     present = [i for i in ids if index.has(i)]
     if len(present) < 0.5 * len(ids):
         return None

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from cachetools import TTLCache
 from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
@@ -69,22 +70,32 @@ def trending_now(db: Session, request: Request) -> dt.datetime:
 _lock = threading.Lock()
 
 
+def _latest_day_cache(request: Request) -> TTLCache[str, dt.date | None]:
+    state = request.app.state
+    with _lock:
+        cache: TTLCache[str, dt.date | None] | None = getattr(state, "latest_day", None)
+        if cache is None:
+            cache = state.latest_day = TTLCache(1, LATEST_DAY_TTL, timer=time.monotonic)
+        return cache
+
+
 def cached_latest_day(db: Session, request: Request) -> dt.date | None:
     """``latest_day`` at most ``LATEST_DAY_TTL`` seconds old: the daily page is the hottest path."""
-    state = request.app.state
-    cached: tuple[float, dt.date | None] | None = getattr(state, "latest_day", None)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < LATEST_DAY_TTL:
-        return cached[1]
+    cache = _latest_day_cache(request)
+    with _lock:
+        if "day" in cache:
+            return cache["day"]
     day = latest_day(db)
     with _lock:
-        state.latest_day = (now, day)
+        cache["day"] = day
     return day
 
 
 def forget_latest_day(request: Request) -> None:
     """After a submission or moderation the latest day and the lists may have changed."""
-    request.app.state.latest_day = None
+    cache = _latest_day_cache(request)
+    with _lock:
+        cache.clear()
     forget_pages(request)
 
 
