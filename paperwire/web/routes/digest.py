@@ -41,6 +41,21 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _topics(
+    trending: bool, queries: str, authors: str, categories: str, recommendations: bool
+) -> subscriptions.Topics:
+    """The form's topics; raises QueryError for a search that cannot run."""
+    for query in _lines(queries):
+        check_query(query)
+    return subscriptions.Topics(
+        trending=trending,
+        queries=tuple(_lines(queries)),
+        authors=tuple(_lines(authors)),
+        categories=tuple(_lines(categories.replace(",", "\n"))),
+        recommendations=recommendations,
+    )
+
+
 def _manage_page(
     request: Request, settings: Settings, sub: Subscription, token: str, status: int = 200, **extra: object
 ) -> Response:
@@ -78,15 +93,7 @@ def digest_subscribe(
     form["categories"] = categories
     form["recommendations"] = recommendations
     try:
-        for query in _lines(queries):
-            check_query(query)
-        topics = subscriptions.Topics(
-            trending=trending,
-            queries=tuple(_lines(queries)),
-            authors=tuple(_lines(authors)),
-            categories=tuple(_lines(categories.replace(",", "\n"))),
-            recommendations=recommendations,
-        )
+        topics = _topics(trending, queries, authors, categories, recommendations)
         outcome = subscriptions.subscribe(db, email, cadence, topics, user=user)
         if outcome.confirmation_needed:
             subscriptions.send_confirmation(settings, outcome.subscription)
@@ -192,15 +199,7 @@ def digest_manage_save(
 ) -> Response:
     sub = subscriptions.from_manage_token(db, settings, token)
     try:
-        for query in _lines(queries):
-            check_query(query)
-        topics = subscriptions.Topics(
-            trending=trending,
-            queries=tuple(_lines(queries)),
-            authors=tuple(_lines(authors)),
-            categories=tuple(_lines(categories.replace(",", "\n"))),
-            recommendations=recommendations,
-        )
+        topics = _topics(trending, queries, authors, categories, recommendations)
         if resubscribe:
             subscriptions.resubscribe(sub)
         subscriptions.update_preferences(sub, cadence, topics, paused)
