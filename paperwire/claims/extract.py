@@ -74,12 +74,13 @@ def extract_claims(abstract: str) -> list[Claim]:
         if decided is not None:
             kept.append((mention, *decided))
     kept = _drop_baselines(abstract, kept)
-    claims: list[Claim] = []
+    drafts: list[_Draft] = []
     for position, (mention, unit, unit_text, count_kind) in enumerate(kept):
-        lower = claims[-1].end if claims else 0
+        lower = drafts[-1].end if drafts else 0
         upper = kept[position + 1][0].start if position + 1 < len(kept) else len(abstract)
-        claims.append(_claim(abstract, mention, unit, unit_text, count_kind, lower, upper, sentences))
-    return claims
+        drafts.append(_draft(abstract, mention, unit, unit_text, count_kind, lower, upper, sentences))
+    _borrow(abstract, drafts)
+    return [_finish(abstract, d) for d in drafts]
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:github\.io|com|org)\S*")
@@ -112,14 +113,16 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _background(text: str, sentences: list[tuple[int, int]]) -> set[int]:
-    """Sentences that describe prior work or the field: before the paper speaks of itself, or saying so."""
+    """Sentences about prior work or the field: those before the paper first speaks of itself, and those
+    opening like "Existing methods..."; an abstract that never speaks of itself has none."""
+    own = [
+        bool(lx.SELF_REFERENCE.search(text[s:e]) or lx.OWN_RESULTS.search(text[s:e])) for s, e in sentences
+    ]
     out: set[int] = set()
     spoken = False
     for index, (start, end) in enumerate(sentences):
-        sentence = text[start:end]
-        own = bool(lx.SELF_REFERENCE.search(sentence))
-        spoken = spoken or own
-        if not own and (not spoken or lx.BACKGROUND.search(sentence)):
+        spoken = spoken or own[index]
+        if not own[index] and ((not spoken and any(own)) or lx.BACKGROUND.search(text[start:end])):
             out.add(index)
     return out
 
@@ -165,6 +168,10 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         if m.unit_text == "m" and not re.search(r"\b(?:distance|error|range|accuracy)\b", before + after):
             return None
         return ("absolute", m.unit_text, "")
+    if m.unit == "%" and re.search(r"\bat\s+$", before) and re.match(
+        r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask)", after
+    ):
+        return None
     if m.unit in {"%", "x"}:
         return (m.unit, None, "")
     return _bare(text, m, before, after)
@@ -195,6 +202,16 @@ def _glued(text: str, m: Mention, before: str, after: str) -> bool:
     return False
 
 
+def _counted(after: str) -> str:
+    """The kind of the thing counted when one of the next few words is a count noun, else ""."""
+    head = re.split(r"[,;:()\[\].]", after, maxsplit=1)[0]
+    for word in re.findall(r"[A-Za-z][\w'&+-]*", head)[:4]:
+        kind = _count_kind(word)
+        if kind:
+            return kind
+    return ""
+
+
 def _count_kind(word: str) -> str:
     for kind, pattern in lx.COUNT_KINDS:
         if pattern.match(word):
@@ -222,24 +239,24 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         and not re.search(r"[.!?]\s*$", text[max(0, m.start - len(previous) - 3) : m.start - len(previous)])
     ):
         return None
+    if lx.METRIC_AFTER.search(after) and not re.match(r"\s*(?:points?|pts?)\b", after) or (
+        m.decimal and not m.magnitude and lx.METRIC_BEFORE.search(before) and not _counted(after)
+    ):
+        return _score_unit(value, before, after)
     words = re.findall(r"[A-Za-z][\w'&+-]*", re.split(r"[,;:()\[\].]", after, maxsplit=1)[0])[:4]
-    following = after.lstrip(" +$~")
     first_word = words[0] if words and re.match(r"\s*\+?\$?\s*-?[A-Za-z]", after) else ""
     if first_word and lx.NOT_COUNTED.match(first_word) and not (m.magnitude and first_word.lower() in {"and", "to"}):
         first_word = ""
     elif first_word:
-        for word in words:
-            kind = _count_kind(word)
-            if kind:
-                return ("count", None, kind)
-        if first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude:
+        kind = _counted(after)
+        if kind:
+            return ("count", None, kind)
+        if not m.decimal and (first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude):
             return ("count", None, "size" if m.magnitude else "other")
     if m.magnitude:
-        if re.match(r"^\s*(?:\)|/)", following) and re.search(r"\(\s*$", before):
+        if re.match(r"^\s*(?:\)|/)", after.lstrip(" +$~")) and re.search(r"\(\s*$", before):
             return None
         return ("count", None, "size")
-    if lx.METRIC_AFTER.search(after) or (m.decimal and lx.METRIC_BEFORE.search(before)):
-        return _score_unit(value, before, after)
     if not m.decimal and re.search(r"\b(?:score|error rate|accuracy|f1|map)\s+(?:of\s+)?$", before, re.I):
         return _score_unit(value, before, after)
     if m.decimal and re.search(r"\(\s*$", before):
@@ -311,21 +328,36 @@ def _drop_baselines(
 
 
 def _window(text: str, m: Mention, lower: int, upper: int, sentences: list[tuple[int, int]]) -> tuple[int, int]:
+    """The clause around a number: where its kind and direction words are looked for."""
     sent_start, sent_end = next(((s, e) for s, e in sentences if s <= m.start < e), (0, len(text)))
     left = max(lower, sent_start, m.start - 70)
     right = min(upper, sent_end, m.end + 50)
-    cut = max((mm.end() for mm in re.finditer(r"[;:]\s|\)\s|,\s(?=(?:and|while|but|which)\b)", text[left : m.start])), default=0)
+    cut = max(
+        (mm.end() for mm in re.finditer(r"[;:]\s|\)\s|,\s(?=(?:and|while|but|which)\b)", text[left : m.start])),
+        default=0,
+    )
     left += cut
-    stop = re.search(r"[,;:(]|\s(?:while|whereas|but|compared|than|versus|vs\.?|and|with|on|across|for)\b", text[m.end : right])
+    stop = re.search(
+        r"[,;:(]|\s(?:while|whereas|but|compared|than|versus|vs\.?|and|with|on|across|for|at|under)\b",
+        text[m.end : right],
+    )
     if stop:
         right = m.end + stop.start()
     return left, right
 
 
-def _nearest(pattern: re.Pattern[str], text: str, left: int, start: int, end: int, right: int) -> tuple[int, int, int] | None:
+def _nearest(
+    pattern: re.Pattern[str], text: str, left: int, start: int, end: int, right: int
+) -> tuple[int, int, int] | None:
     """(distance, match start, match end) of the match nearest the number, within [left, right)."""
     best: tuple[int, int, int] | None = None
     for mm in pattern.finditer(text, left, start):
+        if re.match(r"\s+than\s+\S{0,12}$", text[mm.end() : start]) and text[mm.start() : mm.end()].lower() in {
+            "more",
+            "less",
+            "fewer",
+        }:
+            continue  # "more than 1,600": a bound, not a change
         d = start - mm.end()
         if best is None or d < best[0]:
             best = (d, mm.start(), mm.end())
@@ -337,7 +369,111 @@ def _nearest(pattern: re.Pattern[str], text: str, left: int, start: int, end: in
     return best
 
 
-def _claim(
+@dataclass
+class _Draft:
+    mention: Mention
+    unit: str
+    unit_text: str | None
+    kind: str
+    direction: str
+    kind_cue: bool
+    direction_cue: bool
+    start: int
+    end: int
+    sentence: int
+
+
+_RIGHT_FIRST = [
+    ("speedup", re.compile(r"\b(?:faster|speed[- ]?ups?|speedups?)\b", re.IGNORECASE)),
+    ("throughput", re.compile(r"\b(?:utili[sz]ation|mfu|throughput)\b", re.IGNORECASE)),
+]
+_ERROR_UNITS = {"px", "mm", "cm", "degrees", "°"}
+
+
+def _kind(
+    text: str, m: Mention, unit: str, unit_text: str | None, count_kind: str, left: int, right: int
+) -> tuple[str, tuple[int, int, int] | None]:
+    if count_kind:
+        return count_kind, None
+    if unit == "absolute" and unit_text:
+        for name, pattern in lx.UNIT_KINDS.items():
+            if pattern.match(unit_text):
+                if name == "latency" and unit_text in {"hours", "minutes", "s"} and re.match(
+                    r"\s*(?:\w+\s){0,3}?(?:of\s)?(?:videos?|speech|audio|data|dataset|recordings?|footage|story)",
+                    text[m.end : m.end + 60],
+                ):
+                    return "size", None
+                return name, None
+    for name, pattern in _RIGHT_FIRST:
+        hit = pattern.search(text, m.end, min(right, m.end + 30))
+        if hit:
+            return name, (hit.start() - m.end, hit.start(), hit.end())
+    of_the = re.match(r"\s*of\s+(?:the\s+|their\s+|its\s+)?", text[m.end : right])
+    search_left = left if of_the is None else m.start
+    best: tuple[int, int, str, int, int] | None = None
+    for rank, (name, pattern) in enumerate(lx.KIND_CUES):
+        hit = _nearest(pattern, text, search_left, m.start, m.end, right)
+        if hit and (best is None or (hit[0], rank) < (best[0], best[1])):
+            best = (hit[0], rank, name, hit[1], hit[2])
+    if best is not None and best[0] <= 45:
+        return best[2], (best[0], best[3], best[4])
+    if of_the is not None:
+        return "other", None
+    if unit == "absolute" and unit_text in _ERROR_UNITS:
+        return "error", None
+    return ("accuracy" if unit == "%" else "other"), None
+
+
+_WEAK_REDUCE = re.compile(r"(?:only|just|merely|fraction)", re.IGNORECASE)
+_STRONG_REDUCE = re.compile(lx.REDUCE.pattern.replace("only|just|merely|fraction|", ""))
+_EFFICIENT = {"compute", "memory", "size", "cost", "energy", "latency"}
+_BY = re.compile(
+    r"\b(?:by|to)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+|approximately\s+|more\s+than\s+|"
+    r"at\s+least\s+|an?\s+(?:average|mean)\s+of\s+|~)?\$?\\?\(?$",
+    re.IGNORECASE,
+)
+
+
+def _direction(
+    text: str, m: Mention, unit: str, kind: str, left: int, right: int, lower: int
+) -> tuple[str, tuple[int, int, int] | None]:
+    if m.sign == "+":
+        return "improve", None
+    if m.sign in {"-", "−"}:
+        return "reduce", None
+    found: list[tuple[int, int, str, int, int]] = []
+    weak_ok = unit in {"%", "x"} and kind in _EFFICIENT
+    reduce = lx.REDUCE if weak_ok else _STRONG_REDUCE
+    for rank, (name, pattern) in enumerate((("reduce", reduce), ("improve", lx.IMPROVE), ("neutral", lx.NEUTRAL))):
+        hit = _nearest(pattern, text, left, m.start, m.end, right)
+        if hit is not None:
+            found.append((hit[0] + (1 if name == "neutral" else 0), rank, name, hit[1], hit[2]))
+    limit = 12 if unit == "count" else 45
+    change = [f for f in found if f[2] != "neutral" and f[0] <= limit]
+    if not change and unit != "count" and _BY.search(text[max(lower, m.start - 40) : m.start]):
+        # "outperforms all baselines on three benchmarks by 3.2%": the verb is further back
+        far = max(lower, m.start - 130, left - 60)
+        for rank, (name, pattern) in enumerate((("reduce", _STRONG_REDUCE), ("improve", lx.IMPROVE))):
+            hit = _nearest(pattern, text, far, m.start, m.start, m.start)
+            if hit is not None:
+                change.append((hit[0], rank, name, hit[1], hit[2]))
+        change = [min(change)] if change else []
+        if change:
+            return change[0][2], None
+    if m.sign in {"<", ">"} and not change:
+        return ("improve" if m.sign == "<" else "reduce"), None
+    candidates = [f for f in found if f[0] <= limit]
+    if candidates:
+        best = min(candidates)
+        return best[2], (best[0], best[3], best[4])
+    if kind == "speedup":
+        return "improve", None
+    if unit == "%" and kind in _EFFICIENT and re.match(r"\s*of\s+(?:the\s+)?", text[m.end : m.end + 10]):
+        return "reduce", None  # "in 47% of the wall-clock time"
+    return "neutral", None
+
+
+def _draft(
     text: str,
     m: Mention,
     unit: str,
@@ -346,84 +482,69 @@ def _claim(
     lower: int,
     upper: int,
     sentences: list[tuple[int, int]],
-) -> Claim:
+) -> _Draft:
     left, right = _window(text, m, lower, upper, sentences)
-    cues: list[tuple[int, int, int]] = []
-    kind = count_kind
-    if not kind and unit == "absolute" and unit_text:
-        for name, pattern in lx.UNIT_KINDS.items():
-            if pattern.match(unit_text):
-                kind = name
-        if kind == "latency" and unit_text in {"hours", "minutes"} and re.match(
-            r"\s*(?:\w+\s){0,3}?(?:of\s)?(?:videos?|speech|audio|data|dataset|recordings?|footage)", text[m.end : m.end + 60]
-        ):
-            kind = "size"
-    if not kind:
-        best: tuple[int, int, str, int, int] | None = None
-        for rank, (name, pattern) in enumerate(lx.KIND_CUES):
-            hit = _nearest(pattern, text, left, m.start, m.end, right)
-            if hit and (best is None or (hit[0], rank) < (best[0], best[1])):
-                best = (hit[0], rank, name, hit[1], hit[2])
-        if best is not None and best[0] <= 45:
-            kind = best[2]
-            cues.append((best[0], best[3], best[4]))
-        else:
-            kind = "accuracy" if unit == "%" else "other"
-    direction = _direction(text, m, unit, kind, left, right, cues)
+    kind, kind_hit = _kind(text, m, unit, unit_text, count_kind, left, right)
+    direction, direction_hit = _direction(text, m, unit, kind, left, right, lower)
     start, end = m.start, m.end
-    for distance, cue_start, cue_end in cues:
-        if distance <= 40:
-            start, end = min(start, cue_start), max(end, cue_end)
-    start = max(start, lower)
-    value, value_min, value_max = m.value, m.value_min, m.value_max
-    return Claim(
-        text=text[start:end],
-        start=start,
-        end=end,
-        value=value,
-        value_min=value_min,
-        value_max=value_max,
+    for hit in (kind_hit, direction_hit):
+        if hit is not None and hit[0] <= 40:
+            start, end = min(start, hit[1]), max(end, hit[2])
+    sentence = next((i for i, (s, e) in enumerate(sentences) if s <= m.start < e), 0)
+    return _Draft(
+        mention=m,
         unit=unit,
         unit_text=unit_text if unit == "absolute" else None,
         kind=kind,
         direction=direction,
+        kind_cue=kind_hit is not None or bool(count_kind) or unit == "absolute",
+        direction_cue=direction_hit is not None or m.sign != "",
+        start=max(start, lower),
+        end=end,
+        sentence=sentence,
     )
 
 
-_WEAK_REDUCE = re.compile(r"\b(?:only|just|merely|fraction)\b")
-_EFFICIENT = {"compute", "memory", "size", "cost", "energy", "latency"}
+_LINK = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|/\s*|;\s*)$")
 
 
-def _direction(
-    text: str, m: Mention, unit: str, kind: str, left: int, right: int, cues: list[tuple[int, int, int]]
-) -> str:
-    if m.sign == "+":
-        return "improve"
-    if m.sign in {"-", "−"}:
-        return "reduce"
-    found: list[tuple[int, int, str, int, int]] = []
-    for rank, (name, pattern) in enumerate((("reduce", lx.REDUCE), ("improve", lx.IMPROVE), ("neutral", lx.NEUTRAL))):
-        hit = _nearest(pattern, text, left, m.start, m.end, right)
-        if hit is None:
+def _borrow(text: str, drafts: list[_Draft]) -> None:
+    """A number listed next to another ("1.35x and 1.50x speedups", "30% in X, 18% in Y") takes its
+    neighbour's kind, and direction, when its own words say nothing."""
+    for index, draft in enumerate(drafts):
+        if draft.kind_cue and draft.direction_cue:
             continue
-        if name == "reduce" and _WEAK_REDUCE.fullmatch(text[hit[1] : hit[2]]) and kind not in _EFFICIENT:
-            strong = _nearest(re.compile(lx.REDUCE.pattern.replace("only|just|merely|fraction|", "")), text, left, m.start, m.end, right)
-            if strong is None:
+        neighbours = []
+        if index + 1 < len(drafts):
+            nxt = drafts[index + 1]
+            if nxt.sentence == draft.sentence and _LINK.match(text[draft.mention.end : nxt.mention.start]):
+                neighbours.append(nxt)
+        if index > 0:
+            prev = drafts[index - 1]
+            gap = text[prev.mention.end : draft.mention.start]
+            if prev.sentence == draft.sentence and len(gap) <= 60 and not re.search(r"[.;:]", gap):
+                neighbours.append(prev)
+        for other in neighbours:
+            if other.unit != draft.unit:
                 continue
-            hit = strong
-        found.append((hit[0] + (1 if name == "neutral" else 0), rank, name, hit[1], hit[2]))
-    if m.sign in {"<", ">"} and not found:
-        return "improve" if m.sign == "<" else "reduce"
-    if m.sign in {"<", ">"}:
-        best = min(found)
-        if best[2] == "neutral" or best[0] > 40:
-            return "improve" if m.sign == "<" else "reduce"
-    if found:
-        best = min(found)
-        if best[0] <= 45:
-            if best[0] <= 40:
-                cues.append((best[0], best[3], best[4]))
-            return best[2]
-    if kind == "speedup":
-        return "improve"
-    return "neutral"
+            if not draft.kind_cue and other.kind_cue:
+                draft.kind, draft.kind_cue = other.kind, True
+            if not draft.direction_cue and other.direction_cue and draft.direction == "neutral":
+                draft.direction, draft.direction_cue = other.direction, True
+            break
+
+
+def _finish(text: str, draft: _Draft) -> Claim:
+    m = draft.mention
+    return Claim(
+        text=text[draft.start : draft.end],
+        start=draft.start,
+        end=draft.end,
+        value=m.value,
+        value_min=m.value_min,
+        value_max=m.value_max,
+        unit=draft.unit,
+        unit_text=draft.unit_text,
+        kind=draft.kind,
+        direction=draft.direction,
+    )

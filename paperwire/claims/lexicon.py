@@ -53,15 +53,15 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "cost",
         re.compile(
-            r"(?:\b(?:costs?|cheaper|price|pricing|expenditure|expenses?|usd|dollars?|resource consumption|"
-            r"api calls)\b|\$)",
+            r"\b(?:costs?|cheaper|price|pricing|expenditure|expenses?|usd|dollars?|resource consumption|"
+            r"api calls)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "error",
         re.compile(
-            r"\b(?:errors?|error rates?|wer|cer|epe|rmse|mae|mse|perplexity|ppl|loss|hallucinations?|"
+            r"\b(?:errors?|error rates?|wer|cer|epe|rmse|mae|mse|perplexity|ppl|(?<!accuracy )(?<!performance )loss|hallucinations?|"
             r"false positives?|fpr|collisions?|crash(?:es)?|failures?|failure rates?|log loss|eer|"
             r"chamfer distance|abs ?rel|distance)\b",
             re.IGNORECASE,
@@ -106,10 +106,10 @@ COUNT_KINDS: list[tuple[str, re.Pattern[str]]] = [
             r"dialogues?|conversations?|annotations?|trajector(?:y|ies)|frames?|utterances?|records?|"
             r"episodes?|identities|users?|problems?|instructions?|demonstrations?|comments?|profiles?|"
             r"documents?|sentences?|words?|scenes?|subreddits?|environments?|scenarios?|entries|triplets?|"
-            r"cases?|actions?|boxes|radiographs?|tokens?|hours?|minutes?|items?|prompts?|queries|"
-            r"responses?|images-text|captions?|tracklets?|objects?|shapes?|models|sessions?|vignettes?|"
+            r"cases?|actions?|boxes|radiographs?|tokens?|hours?|minutes?|items?|prompts?|"
+            r"responses?|images-text|captions?|tracklets?|objects?|shapes?|sessions?|vignettes?|"
             r"recordings?|speakers?|articles?|posts?|reviews?|programs?|points?|molecules?|proteins?|"
-            r"patients?|subjects?|participants?|volunteers?|photos?|views?|meshes|assets?|labels?)$",
+            r"volunteers?|photos?|views?|meshes|assets?|labels?)$",
             re.IGNORECASE,
         ),
     ),
@@ -143,11 +143,12 @@ METRIC_BEFORE = re.compile(
     r"(?:\b(?:score|scores|f1|map|ap|auc|fid|[rg]fid|psnr|ssim|accuracy|error|rmse|mae|mse|recall|precision|"
     r"ndcg(?:@\d+)?|bleu|rouge[-\w]*|kappa|gini|correlation|spl|rtf|wer|cer|epe|loss|perplexity|"
     r"geneval|imagereward|j&f|dice|iou|miou|of|reaching|reaches|reached|achieves?|achieving|achieved|"
-    r"attains?|attaining|scoring|scored|to|yields?|obtains?|at)\b|=)\W{0,3}$",
+    r"attains?|attaining|scoring|scored|to|yields?|obtains?|at|approaching|approximately|around|about|"
+    r"exceeds?|exceeding|near|nearly|below|under|within)\b|=)\W{0,3}$",
     re.IGNORECASE,
 )
 METRIC_AFTER = re.compile(
-    r"^\W{0,3}(?:f1|m?ap(?:@[\d.:]+)?|ap\d*|auc|fid|[rg]fid|psnr|ssim|ms-ssim|lpips|recall|precision|"
+    r"^\W{0,3}(?:average\s|mean\s|overall\s|avg\.?\s)?(?:f1|m?ap(?:@[\d.:]+)?|ap\d*|auc|fid|[rg]fid|psnr|ssim|ms-ssim|lpips|recall|precision|"
     r"ndcg(?:@\d+)?|bleu|rouge[-\w]*|accuracy|score|points?|db|spl|success|geneval|fvd|is|cider|meteor|"
     r"chrf\+*|j&f|miou|iou|dice|em|wer|cer|epe|rmse|mae|loss|perplexity|[a-z]+\s?score)\b",
     re.IGNORECASE,
@@ -163,8 +164,12 @@ SELF_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 BACKGROUND = re.compile(
-    r"\b(?:existing|prior|previous|previously|conventional|traditional|typically|usually|commonly|"
-    r"state-of-the-art (?:models|methods|systems) (?:require|need|consume)|has been|have been)\b",
+    r"^\W*(?:existing|prior|previous|conventional|traditional|current|most|many|recent|typically|however)\b",
+    re.IGNORECASE,
+)
+OWN_RESULTS = re.compile(
+    r"^\W*(?:experiments?|experimental|results?|extensive|evaluations?|empirical(?:ly)?|on\s|across\s|"
+    r"compared|notably|specifically|in (?:addition|particular)|moreover|furthermore|finally)\b",
     re.IGNORECASE,
 )
 SENTENCE_START_WORDS = frozenset(

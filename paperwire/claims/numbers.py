@@ -125,7 +125,7 @@ ABSOLUTE_UNITS = [
 ]
 UNIT_NAMES = {"seconds": "s", "second": "s", "hour": "hours", "minute": "minutes", "hrs": "hours", "h": "hours"}
 
-_NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?|\.\d+)"
+_NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?|\.\d+)"
 _MAG = r"(?:[\s-]?(?:thousand|million|billion|trillion)\b|[KkMBT](?![A-Za-z0-9])|\s[KMB](?=\s+[a-z]))"
 _SCI = r"(?:\s?(?:[x×]|\\times|\$\\times\$)\s?10\^\{?[-−]?\d+\}?)"
 _PCT = (
