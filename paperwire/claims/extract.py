@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from paperwire.claims import lexicon as lx
-from paperwire.claims.numbers import Mention, find_mentions
+from paperwire.claims.numbers import MENTION, Mention, find_mentions
 
 UNITS = ("x", "%", "count", "absolute")
 KINDS = (
@@ -206,6 +206,8 @@ def _counted(after: str) -> str:
     """The kind of the thing counted when one of the next few words is a count noun, else ""."""
     head = re.split(r"[,;:()\[\].]", after, maxsplit=1)[0]
     for word in re.findall(r"[A-Za-z][\w'&+-]*", head)[:4]:
+        if lx.NOT_COUNTED.match(word):
+            break
         kind = _count_kind(word)
         if kind:
             return kind
@@ -239,6 +241,15 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         and not re.search(r"[.!?]\s*$", text[max(0, m.start - len(previous) - 3) : m.start - len(previous)])
     ):
         return None
+    if m.sign == "+" and value <= 100 and not m.magnitude and not _counted(after):
+        return ("%", None, "")  # "+5.3 on spatial tasks": points
+    shared = re.match(r"\s*(?:,|and|or|/)\s*(?:and\s+)?", after)
+    if shared:
+        nxt = MENTION.match(after, shared.end())
+        if nxt and nxt.group("unit") and not nxt.group("money"):
+            single = find_mentions(after[shared.end() :])[:1]
+            if single and single[0].unit in {"%", "x", "absolute"}:
+                return (single[0].unit, single[0].unit_text, "")
     if lx.METRIC_AFTER.search(after) and not re.match(r"\s*(?:points?|pts?)\b", after) or (
         m.decimal and not m.magnitude and lx.METRIC_BEFORE.search(before) and not _counted(after)
     ):
@@ -254,7 +265,7 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         if not m.decimal and (first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude):
             return ("count", None, "size" if m.magnitude else "other")
     if m.magnitude:
-        if re.match(r"^\s*(?:\)|/)", after.lstrip(" +$~")) and re.search(r"\(\s*$", before):
+        if re.match(r"^\s*(?:\)|/)", after.lstrip(" +$~")) and re.search(r"\(\s*$", before) or after[:1] == ":":
             return None
         return ("count", None, "size")
     if not m.decimal and re.search(r"\b(?:score|error rate|accuracy|f1|map)\s+(?:of\s+)?$", before, re.I):
@@ -292,6 +303,13 @@ def _score_unit(value: float, before: str, after: str) -> tuple[str, str | None,
     return ("absolute", name or "score", "")
 
 
+_COMPARED = re.compile(
+    r"\b(?:compared\s+(?:to|with)|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
+    r"versus|vs\.?)\s[^,;.]{0,50}$",
+    re.IGNORECASE,
+)
+
+
 def _drop_baselines(
     text: str, kept: list[tuple[Mention, str, str | None, str]]
 ) -> list[tuple[Mention, str, str | None, str]]:
@@ -301,6 +319,9 @@ def _drop_baselines(
         mention = item[0]
         before = text[max(0, mention.start - 40) : mention.start]
         if _BASELINE.search(before) and item[1] != "count":
+            continue
+        clause = text[max(0, mention.start - 60) : mention.start]
+        if _COMPARED.search(clause) and not re.search(r"\bby\s", clause[_COMPARED.search(clause).start() :]):  # type: ignore[union-attr]
             continue
         if mention.high_start is not None and item[1] != "count" and _FROM.search(before):
             low = mention.value_min
@@ -338,7 +359,7 @@ def _window(text: str, m: Mention, lower: int, upper: int, sentences: list[tuple
     )
     left += cut
     stop = re.search(
-        r"[,;:(]|\s(?:while|whereas|but|compared|than|versus|vs\.?|and|with|on|across|for|at|under)\b",
+        r"[,;:(]|\s[-–—]{1,2}\s|\s(?:while|whereas|but|compared|than|versus|vs\.?|and|with|on|across|for|at|under)\b",
         text[m.end : right],
     )
     if stop:
@@ -447,29 +468,33 @@ def _direction(
     for rank, (name, pattern) in enumerate((("reduce", reduce), ("improve", lx.IMPROVE), ("neutral", lx.NEUTRAL))):
         hit = _nearest(pattern, text, left, m.start, m.end, right)
         if hit is not None:
-            found.append((hit[0] + (1 if name == "neutral" else 0), rank, name, hit[1], hit[2]))
-    limit = 12 if unit == "count" else 45
-    change = [f for f in found if f[2] != "neutral" and f[0] <= limit]
-    if not change and unit != "count" and _BY.search(text[max(lower, m.start - 40) : m.start]):
+            found.append((hit[0], rank, name, hit[1], hit[2]))
+    if unit == "count":
+        cut = [f for f in found if f[2] == "reduce" and f[0] <= 12]
+        return ("reduce", (cut[0][0], cut[0][3], cut[0][4])) if cut else ("neutral", None)
+    change = [f for f in found if f[2] != "neutral" and f[0] <= 45]
+    if kind == "speedup" and not [f for f in change if f[2] == "reduce" and f[0] <= 12]:
+        hit = next((f for f in change if f[2] == "improve"), None)
+        return "improve", (hit[0], hit[3], hit[4]) if hit else None
+    if not change and _BY.search(text[max(lower, m.start - 40) : m.start]):
         # "outperforms all baselines on three benchmarks by 3.2%": the verb is further back
         far = max(lower, m.start - 130, left - 60)
         for rank, (name, pattern) in enumerate((("reduce", _STRONG_REDUCE), ("improve", lx.IMPROVE))):
             hit = _nearest(pattern, text, far, m.start, m.start, m.start)
             if hit is not None:
                 change.append((hit[0], rank, name, hit[1], hit[2]))
-        change = [min(change)] if change else []
         if change:
-            return change[0][2], None
+            return min(change)[2], None
     if m.sign in {"<", ">"} and not change:
         return ("improve" if m.sign == "<" else "reduce"), None
-    candidates = [f for f in found if f[0] <= limit]
-    if candidates:
-        best = min(candidates)
+    if change:
+        best = min(change)
         return best[2], (best[0], best[3], best[4])
-    if kind == "speedup":
-        return "improve", None
+    neutral = [f for f in found if f[2] == "neutral" and f[0] <= 45]
     if unit == "%" and kind in _EFFICIENT and re.match(r"\s*of\s+(?:the\s+)?", text[m.end : m.end + 10]):
         return "reduce", None  # "in 47% of the wall-clock time"
+    if neutral:
+        return "neutral", (neutral[0][0], neutral[0][3], neutral[0][4])
     return "neutral", None
 
 
@@ -522,14 +547,14 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
         if index > 0:
             prev = drafts[index - 1]
             gap = text[prev.mention.end : draft.mention.start]
-            if prev.sentence == draft.sentence and len(gap) <= 60 and not re.search(r"[.;:]", gap):
+            if prev.sentence == draft.sentence and len(gap) <= 60 and not re.search(r"[;:]|\.\s", gap):
                 neighbours.append(prev)
         for other in neighbours:
             if other.unit != draft.unit:
                 continue
             if not draft.kind_cue and other.kind_cue:
                 draft.kind, draft.kind_cue = other.kind, True
-            if not draft.direction_cue and other.direction_cue and draft.direction == "neutral":
+            if not draft.direction_cue and other.direction_cue and draft.direction == "neutral" and draft.unit != "count":
                 draft.direction, draft.direction_cue = other.direction, True
             break
 

@@ -46,14 +46,14 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:[gtpm]?flops?|macs|computation(?:al)?|compute|gpu[- ]hours?|inference steps|sampling steps|"
             r"denoising steps|steps|epochs|token consumption|tokens|token budget|reasoning budget|budget|"
-            r"response length|length|nfes?|function evaluations|activated experts|gpus?|rollouts|iterations)\b",
+            r"response length|length|nfes?|function evaluations|activated experts|rollouts|iterations)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "cost",
         re.compile(
-            r"\b(?:costs?|cheaper|price|pricing|expenditure|expenses?|usd|dollars?|resource consumption|"
+            r"\b(?:(?<!computational )(?<!compute )(?<!computation )costs?|cheaper|price|pricing|expenditure|expenses?|usd|dollars?|resource consumption|"
             r"api calls)\b",
             re.IGNORECASE,
         ),
@@ -120,14 +120,16 @@ NOT_COUNTED = re.compile(
     r"^(?:and|or|of|to|in|on|at|by|with|for|from|is|are|was|were|the|a|an|than|as|that|which|we|our|"
     r"times|resolution|bit|bits|layers?|heads?|stages?|shot|way|hop|round|rounds|th|st|nd|rd|years?|"
     r"months?|percent|per|vs|versus|out|over|under|more|less|fewer|ways?|dimensions?|channels?|"
-    r"classes|degrees?)$",
+    r"classes|degrees?|across|all|each|every|among|within|between|during|after|before|when|if|while|"
+    r"under|without|using|via|per|into|onto|through)$",
     re.IGNORECASE,
 )
 
 REDUCE = re.compile(
     r"\b(?:reduc\w*|lower\w*|less|fewer|cut|cuts|cutting|decreas\w*|drops?|dropp\w*|smaller|sav(?:e|es|ed|ing|ings)|"
-    r"compress\w*|shrink\w*|shrunk|down|halv\w*|eliminat\w*|remov\w*|los(?:e|es|ing|s)|degrad\w*|"
-    r"declin\w*|minimi[sz]\w*|only|just|merely|fraction|slash\w*|trim\w*|prun\w*)\b|[−]"
+    r"compress\w*|shrink\w*|shrunk|down|halv\w*|eliminat\w*|remov\w*|los(?:e|es|ing)|"
+    r"(?<=accuracy )loss|(?<=performance )loss|(?<=quality )loss|degrad\w*|"
+    r"declin\w*|minimi[sz]\w*|only|just|merely|fraction|slash\w*|trim\w*|prun\w*|third)\b|[−]"
 )
 IMPROVE = re.compile(
     r"\b(?:improv\w*|increas\w*|boost\w*|gains?|faster|speed[- ]?ups?|speedups?|higher|more|outperform\w*|"
@@ -164,7 +166,7 @@ SELF_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 BACKGROUND = re.compile(
-    r"^\W*(?:existing|prior|previous|conventional|traditional|current|most|many|recent|typically|however)\b",
+    r"^\W*(?:existing|prior|previous|conventional|traditional|current|most|many|recent|typically)\b",
     re.IGNORECASE,
 )
 OWN_RESULTS = re.compile(
