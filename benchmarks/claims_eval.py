@@ -86,7 +86,11 @@ def _match(abstract: str, gold: list[dict[str, Any]], pred: list[dict[str, Any]]
 def _f1(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
     p = tp / n_pred if n_pred else 0.0
     r = tp / n_gold if n_gold else 0.0
-    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3)}
+    return {
+        "precision": round(p, 3),
+        "recall": round(r, 3),
+        "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3),
+    }
 
 
 def score(records: list[dict[str, Any]], extractor: Extractor, errors: bool = False) -> dict[str, Any]:
@@ -103,8 +107,10 @@ def score(records: list[dict[str, Any]], extractor: Extractor, errors: bool = Fa
             unit_ok += g["unit"] == p["unit"]
             full += (g["unit"], g["kind"], g["direction"]) == (p["unit"], p["kind"], p["direction"])
             if errors and (g["unit"], g["kind"], g["direction"]) != (p["unit"], p["kind"], p["direction"]):
-                print(f"LABEL {r['id']}: {g['text']!r} {g['unit']}/{g['kind']}/{g['direction']}"
-                      f" <- {p.get('text', '')!r} {p['unit']}/{p['kind']}/{p['direction']}")
+                print(
+                    f"LABEL {r['id']}: {g['text']!r} {g['unit']}/{g['kind']}/{g['direction']}"
+                    f" <- {p.get('text', '')!r} {p['unit']}/{p['kind']}/{p['direction']}"
+                )
         if errors:
             for gi in sorted(set(range(len(gold))) - {g for g, _ in pairs}):
                 print(f"MISS  {r['id']}: {gold[gi]['text']!r}")
@@ -138,8 +144,12 @@ def speed(folder: Path, limit: int) -> dict[str, float]:
     began = time.perf_counter()
     claims = sum(len(extract_claims(a)) for a in abstracts)
     seconds = time.perf_counter() - began
-    return {"abstracts": len(abstracts), "seconds": round(seconds, 2), "abstracts_per_s": round(len(abstracts) / seconds, 1),
-            "claims_per_abstract": round(claims / len(abstracts), 2)}
+    return {
+        "abstracts": len(abstracts),
+        "seconds": round(seconds, 2),
+        "abstracts_per_s": round(len(abstracts) / seconds, 1),
+        "claims_per_abstract": round(claims / len(abstracts), 2),
+    }
 
 
 def main() -> None:

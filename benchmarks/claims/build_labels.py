@@ -17,7 +17,19 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-KINDS = {"speedup", "memory", "energy", "accuracy", "throughput", "latency", "cost", "size", "compute", "error", "other"}
+KINDS = {
+    "speedup",
+    "memory",
+    "energy",
+    "accuracy",
+    "throughput",
+    "latency",
+    "cost",
+    "size",
+    "compute",
+    "error",
+    "other",
+}
 DIRECTIONS = {"improve", "reduce", "neutral"}
 
 

@@ -48,7 +48,9 @@ def hf_daily(folder: Path) -> dict[str, dict[str, str]]:
             paper = item.get("paper", {})
             if paper.get("summary"):
                 pid = paper["id"]
-                out.setdefault(pid, {"id": pid, "title": paper.get("title", ""), "abstract": paper["summary"]})
+                out.setdefault(
+                    pid, {"id": pid, "title": paper.get("title", ""), "abstract": paper["summary"]}
+                )
     return out
 
 

@@ -67,7 +67,7 @@ def extract_claims(abstract: str) -> list[Claim]:
     background = _background(abstract, sentences)
     urls = [(m.start(), m.end()) for m in _URL.finditer(abstract)]
     kept: list[tuple[Mention, str, str | None, str]] = []  # mention, unit, unit_text, count kind
-    for index, mention in enumerate(mentions):
+    for _index, mention in enumerate(mentions):
         if any(s <= mention.start < e for s, e in urls) or _in_background(mention, sentences, background):
             continue
         decided = _accept(abstract, mention)
@@ -100,7 +100,9 @@ _TO = re.compile(
     r"(?:nearly\s+|just\s+|about\s+|approximately\s+|only\s+|~)?\$?$",
     re.IGNORECASE,
 )
-_BASELINE = re.compile(r"\b(?:baselines?(?:'s)?(?:\s+\w+)?\s+(?:of|at)|compared\s+(?:to|with)|vs\.?|versus)\s+$", re.I)
+_BASELINE = re.compile(
+    r"\b(?:baselines?(?:'s)?(?:\s+\w+)?\s+(?:of|at)|compared\s+(?:to|with)|vs\.?|versus)\s+$", re.I
+)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -147,15 +149,22 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     if re.search(r"\bp\s*[=<>]\s*\$?$", before):
         return None
     if m.spelled:
-        if m.value == 2.0 and not re.search(r"^\W{0,2}\s*(?:\w+\s){0,2}?(?:as|the|faster|more|fewer|less)\b", after):
-            if not re.search(r"(?:doubl|halv)", text[m.start : m.end], re.I):
-                return None
-        if re.search(r"times|fold", text[m.start : m.end], re.I) and not re.search(
-            r"^\s*(?:\w+\s){0,1}?(?:faster|slower|more|fewer|less|lower|higher|larger|smaller|cheaper|"
-            r"speedup|speed-up|reduction|improvement|longer|shorter|better|increase|decrease|gain)",
-            after,
-            re.I,
-        ) and not re.search(r"\bby\s+(?:up\s+to\s+|about\s+|over\s+)?$", before, re.I):
+        if (
+            m.value == 2.0
+            and not re.search(r"^\W{0,2}\s*(?:\w+\s){0,2}?(?:as|the|faster|more|fewer|less)\b", after)
+            and not re.search(r"(?:doubl|halv)", text[m.start : m.end], re.I)
+        ):
+            return None
+        if (
+            re.search(r"times|fold", text[m.start : m.end], re.I)
+            and not re.search(
+                r"^\s*(?:\w+\s){0,1}?(?:faster|slower|more|fewer|less|lower|higher|larger|smaller|cheaper|"
+                r"speedup|speed-up|reduction|improvement|longer|shorter|better|increase|decrease|gain)",
+                after,
+                re.I,
+            )
+            and not re.search(r"\bby\s+(?:up\s+to\s+|about\s+|over\s+)?$", before, re.I)
+        ):
             return None
         return ("x", None, "")
     if m.unit == "x" and re.match(r"\s?\$?\s?\d", after):
@@ -163,13 +172,20 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     if m.unit == "x" and re.match(r"\s*cross[- ]validation", after, re.I):
         return None
     if m.unit == "absolute":
-        if m.unit_text in {"GB", "MB", "TB"} and re.match(r"\s*(?:\w+\s)?(?:GPUs?|cards?|memory GPUs?|A100|H100|RAM)\b", after):
+        if m.unit_text in {"GB", "MB", "TB"} and re.match(
+            r"\s*(?:\w+\s)?(?:GPUs?|cards?|memory GPUs?|A100|H100|RAM)\b", after
+        ):
             return None
         if m.unit_text == "m" and not re.search(r"\b(?:distance|error|range|accuracy)\b", before + after):
             return None
         return ("absolute", m.unit_text, "")
-    if m.unit == "%" and re.search(r"\bat\s+$", before) and re.match(
-        r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask)", after
+    if (
+        m.unit == "%"
+        and re.search(r"\bat\s+$", before)
+        and re.match(
+            r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask)",
+            after,
+        )
     ):
         return None
     if m.unit in {"%", "x"}:
@@ -191,13 +207,15 @@ def _glued(text: str, m: Mention, before: str, after: str) -> bool:
     nxt = after[:1]
     if nxt and (nxt.isalpha() or nxt in "_@^") and not m.spelled:
         return True
-    if re.match(r"\.\d", after) or re.match(r"[/:]\d", after) and not m.unit:
+    if re.match(r"\.\d", after) or (re.match(r"[/:]\d", after) and not m.unit):
         return True
     if _GLUED_AFTER.match(after):
         return True
     if re.match(r"-(?!\d)", after) and not m.unit:
         word = re.match(r"-([A-Za-z]+)", after)
-        if word and not (_count_kind(word.group(1)) or word.group(1).lower() in {"parameter", "billion", "million"}):
+        if word and not (
+            _count_kind(word.group(1)) or word.group(1).lower() in {"parameter", "billion", "million"}
+        ):
             return True
     return False
 
@@ -226,10 +244,21 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
     assert m.value is not None or m.value_min is not None
     value = m.value if m.value is not None else m.value_max
     assert value is not None
-    if not m.decimal and not m.magnitude and m.value is not None and 1900 <= value <= 2039 and "," not in m.integer_text:
-        if not re.match(r"\s+(?:[a-z]+\s)?(?:steps|samples|images|examples|tokens|users|papers)\b", after):
-            return None
-    if not m.decimal and not m.magnitude and re.match(r"\)", after) and re.search(r"(?:\(|^|\s)$", before) and value <= 20:
+    if (
+        not m.decimal
+        and not m.magnitude
+        and m.value is not None
+        and 1900 <= value <= 2039
+        and "," not in m.integer_text
+    ) and not re.match(r"\s+(?:[a-z]+\s)?(?:steps|samples|images|examples|tokens|users|papers)\b", after):
+        return None
+    if (
+        not m.decimal
+        and not m.magnitude
+        and re.match(r"\)", after)
+        and re.search(r"(?:\(|^|\s)$", before)
+        and value <= 20
+    ):
         return None
     previous = _word_before(text, m.start)
     prev_clean = previous.strip("(,;:")
@@ -250,22 +279,30 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
             single = find_mentions(after[shared.end() :])[:1]
             if single and single[0].unit in {"%", "x", "absolute"}:
                 return (single[0].unit, single[0].unit_text, "")
-    if lx.METRIC_AFTER.search(after) and not re.match(r"\s*(?:points?|pts?)\b", after) or (
+    if (lx.METRIC_AFTER.search(after) and not re.match(r"\s*(?:points?|pts?)\b", after)) or (
         m.decimal and not m.magnitude and lx.METRIC_BEFORE.search(before) and not _counted(after)
     ):
         return _score_unit(value, before, after)
     words = re.findall(r"[A-Za-z][\w'&+-]*", re.split(r"[,;:()\[\].]", after, maxsplit=1)[0])[:4]
     first_word = words[0] if words and re.match(r"\s*\+?\$?\s*-?[A-Za-z]", after) else ""
-    if first_word and lx.NOT_COUNTED.match(first_word) and not (m.magnitude and first_word.lower() in {"and", "to"}):
+    if (
+        first_word
+        and lx.NOT_COUNTED.match(first_word)
+        and not (m.magnitude and first_word.lower() in {"and", "to"})
+    ):
         first_word = ""
     elif first_word:
         kind = _counted(after)
         if kind:
             return ("count", None, kind)
-        if not m.decimal and (first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude):
+        if not m.decimal and (
+            first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude
+        ):
             return ("count", None, "size" if m.magnitude else "other")
     if m.magnitude:
-        if re.match(r"^\s*(?:\)|/)", after.lstrip(" +$~")) and re.search(r"\(\s*$", before) or after[:1] == ":":
+        if (re.match(r"^\s*(?:\)|/)", after.lstrip(" +$~")) and re.search(r"\(\s*$", before)) or after[
+            :1
+        ] == ":":
             return None
         return ("count", None, "size")
     if not m.decimal and re.search(r"\b(?:score|error rate|accuracy|f1|map)\s+(?:of\s+)?$", before, re.I):
@@ -313,7 +350,7 @@ _COMPARED = re.compile(
 def _drop_baselines(
     text: str, kept: list[tuple[Mention, str, str | None, str]]
 ) -> list[tuple[Mention, str, str | None, str]]:
-    """"from 54.8% to 81.0%": the first number is where the paper started, the claim is the second."""
+    """ "from 54.8% to 81.0%": the first number is where the paper started, the claim is the second."""
     out: list[tuple[Mention, str, str | None, str]] = []
     for item in kept:
         mention = item[0]
@@ -339,7 +376,12 @@ def _drop_baselines(
             prior = out[-1][0]
             gap = text[prior.end : mention.start]
             prior_before = text[max(0, prior.start - 40) : prior.start]
-            if prior.value is not None and _FROM.search(prior_before) and _TO.match(gap) and out[-1][1] == item[1]:
+            if (
+                prior.value is not None
+                and _FROM.search(prior_before)
+                and _TO.match(gap)
+                and out[-1][1] == item[1]
+            ):
                 out.pop()
                 sign = "<" if mention.value > prior.value else ">"
                 out.append((replace(mention, sign=sign), *item[1:]))
@@ -348,18 +390,23 @@ def _drop_baselines(
     return out
 
 
-def _window(text: str, m: Mention, lower: int, upper: int, sentences: list[tuple[int, int]]) -> tuple[int, int]:
+def _window(
+    text: str, m: Mention, lower: int, upper: int, sentences: list[tuple[int, int]]
+) -> tuple[int, int]:
     """The clause around a number: where its kind and direction words are looked for."""
     sent_start, sent_end = next(((s, e) for s, e in sentences if s <= m.start < e), (0, len(text)))
     left = max(lower, sent_start, m.start - 70)
     right = min(upper, sent_end, m.end + 50)
     cut = max(
-        (mm.end() for mm in re.finditer(r"[;:]\s|\)\s|,\s(?=(?:and|while|but|which)\b)", text[left : m.start])),
+        (
+            mm.end()
+            for mm in re.finditer(r"[;:]\s|\)\s|,\s(?=(?:and|while|but|which)\b)", text[left : m.start])
+        ),
         default=0,
     )
     left += cut
     stop = re.search(
-        r"[,;:(]|\s[-–—]{1,2}\s|\s(?:while|whereas|but|compared|than|versus|vs\.?|and|with|on|across|for|at|under)\b",
+        r"[,;:()]|\s[-–—]{1,2}\s|\s(?:while|whereas|but|compared|than|versus|vs\.?|and|with|on|across|for|at|under)\b",
         text[m.end : right],
     )
     if stop:
@@ -373,7 +420,9 @@ def _nearest(
     """(distance, match start, match end) of the match nearest the number, within [left, right)."""
     best: tuple[int, int, int] | None = None
     for mm in pattern.finditer(text, left, start):
-        if re.match(r"\s+than\s+\S{0,12}$", text[mm.end() : start]) and text[mm.start() : mm.end()].lower() in {
+        if re.match(r"\s+than\s+\S{0,12}$", text[mm.end() : start]) and text[
+            mm.start() : mm.end()
+        ].lower() in {
             "more",
             "less",
             "fewer",
@@ -419,16 +468,20 @@ def _kind(
     if unit == "absolute" and unit_text:
         for name, pattern in lx.UNIT_KINDS.items():
             if pattern.match(unit_text):
-                if name == "latency" and unit_text in {"hours", "minutes", "s"} and re.match(
-                    r"\s*(?:\w+\s){0,3}?(?:of\s)?(?:videos?|speech|audio|data|dataset|recordings?|footage|story)",
-                    text[m.end : m.end + 60],
+                if (
+                    name == "latency"
+                    and unit_text in {"hours", "minutes", "s"}
+                    and re.match(
+                        r"\s*(?:\w+\s){0,3}?(?:of\s)?(?:videos?|speech|audio|data|dataset|recordings?|footage|story)",
+                        text[m.end : m.end + 60],
+                    )
                 ):
                     return "size", None
                 return name, None
     for name, pattern in _RIGHT_FIRST:
-        hit = pattern.search(text, m.end, min(right, m.end + 30))
-        if hit:
-            return name, (hit.start() - m.end, hit.start(), hit.end())
+        word = pattern.search(text, m.end, min(right, m.end + 30))
+        if word:
+            return name, (word.start() - m.end, word.start(), word.end())
     of_the = re.match(r"\s*of\s+(?:the\s+|their\s+|its\s+)?", text[m.end : right])
     search_left = left if of_the is None else m.start
     best: tuple[int, int, str, int, int] | None = None
@@ -465,7 +518,9 @@ def _direction(
     found: list[tuple[int, int, str, int, int]] = []
     weak_ok = unit in {"%", "x"} and kind in _EFFICIENT
     reduce = lx.REDUCE if weak_ok else _STRONG_REDUCE
-    for rank, (name, pattern) in enumerate((("reduce", reduce), ("improve", lx.IMPROVE), ("neutral", lx.NEUTRAL))):
+    for rank, (name, pattern) in enumerate(
+        (("reduce", reduce), ("improve", lx.IMPROVE), ("neutral", lx.NEUTRAL))
+    ):
         hit = _nearest(pattern, text, left, m.start, m.end, right)
         if hit is not None:
             found.append((hit[0], rank, name, hit[1], hit[2]))
@@ -474,8 +529,8 @@ def _direction(
         return ("reduce", (cut[0][0], cut[0][3], cut[0][4])) if cut else ("neutral", None)
     change = [f for f in found if f[2] != "neutral" and f[0] <= 45]
     if kind == "speedup" and not [f for f in change if f[2] == "reduce" and f[0] <= 12]:
-        hit = next((f for f in change if f[2] == "improve"), None)
-        return "improve", (hit[0], hit[3], hit[4]) if hit else None
+        up = next((f for f in change if f[2] == "improve"), None)
+        return "improve", (up[0], up[3], up[4]) if up else None
     if not change and _BY.search(text[max(lower, m.start - 40) : m.start]):
         # "outperforms all baselines on three benchmarks by 3.2%": the verb is further back
         far = max(lower, m.start - 130, left - 60)
@@ -515,6 +570,10 @@ def _draft(
     for hit in (kind_hit, direction_hit):
         if hit is not None and hit[0] <= 40:
             start, end = min(start, hit[1]), max(end, hit[2])
+    if re.search(r"\d", text[start : m.start]):
+        start = m.start  # the span never reaches back over another number ("from 72.9% to 81.1%")
+    if re.search(r"\d", text[m.end : end]):
+        end = m.end
     sentence = next((i for i, (s, e) in enumerate(sentences) if s <= m.start < e), 0)
     return _Draft(
         mention=m,
@@ -554,9 +613,13 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
                 continue
             if not draft.kind_cue and other.kind_cue:
                 draft.kind, draft.kind_cue = other.kind, True
-            if not draft.direction_cue and other.direction_cue and draft.direction == "neutral" and draft.unit != "count":
+            if (
+                not draft.direction_cue
+                and other.direction_cue
+                and draft.direction == "neutral"
+                and draft.unit != "count"
+            ):
                 draft.direction, draft.direction_cue = other.direction, True
-            break
 
 
 def _finish(text: str, draft: _Draft) -> Claim:

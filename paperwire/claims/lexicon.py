@@ -40,7 +40,10 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
             re.IGNORECASE,
         ),
     ),
-    ("energy", re.compile(r"\b(?:energy|power|watts?|joules?|carbon|emissions?|co2|battery)\b", re.IGNORECASE)),
+    (
+        "energy",
+        re.compile(r"\b(?:energy|power|watts?|joules?|carbon|emissions?|co2|battery)\b", re.IGNORECASE),
+    ),
     (
         "compute",
         re.compile(
@@ -175,10 +178,64 @@ OWN_RESULTS = re.compile(
     re.IGNORECASE,
 )
 SENTENCE_START_WORDS = frozenset(
-    "on in with across over using trained only about nearly our we the a an at by for from to up of "
-    "approximately just under below above more less all each both after before among compared among "
-    "overall finally specifically notably moreover furthermore additionally remarkably importantly "
-    "experiments results extensive evaluated evaluating applied when while despite through".split()
+    [
+        "on",
+        "in",
+        "with",
+        "across",
+        "over",
+        "using",
+        "trained",
+        "only",
+        "about",
+        "nearly",
+        "our",
+        "we",
+        "the",
+        "a",
+        "an",
+        "at",
+        "by",
+        "for",
+        "from",
+        "to",
+        "up",
+        "of",
+        "approximately",
+        "just",
+        "under",
+        "below",
+        "above",
+        "more",
+        "less",
+        "all",
+        "each",
+        "both",
+        "after",
+        "before",
+        "among",
+        "compared",
+        "among",
+        "overall",
+        "finally",
+        "specifically",
+        "notably",
+        "moreover",
+        "furthermore",
+        "additionally",
+        "remarkably",
+        "importantly",
+        "experiments",
+        "results",
+        "extensive",
+        "evaluated",
+        "evaluating",
+        "applied",
+        "when",
+        "while",
+        "despite",
+        "through",
+    ]
 )
 METRIC_NAMES = re.compile(
     r"^(?:f1|map|ap\d*|auc|fid|rfid|gfid|psnr|ssim|ms-ssim|recall|precision|ndcg(?:@\d+)?|bleu|rouge|"
@@ -193,9 +250,13 @@ UNIT_KINDS = {
         r"^(?:ms|s|sec|seconds?|minutes?|min|hours|days|weeks|µs|μs|us|ns|microseconds|milliseconds|"
         r"s/sample|s/image|ms/token|ms/image)$"
     ),
-    "throughput": re.compile(r"^(?:fps|FPS|frames per second|tokens per second|tokens/s|tok/s|samples/s|images/s|img/s|it/s)$"),
+    "throughput": re.compile(
+        r"^(?:GB/s|MB/s|TB/s|Gbps|Mbps|fps|FPS|frames per second|tokens per second|tokens/s|tok/s|samples/s|images/s|img/s|it/s)$"
+    ),
     "memory": re.compile(r"^(?:GB|MB|KB|kB|TB|GiB|MiB|bpp)$"),
     "energy": re.compile(r"^(?:W|mW|kW|J|mJ|kJ|kWh|MWh|Wh)$"),
     "cost": re.compile(r"^(?:USD|dollars)$"),
-    "compute": re.compile(r"^(?:TFLOPS|TFLOPs|GFLOPs|GFLOPS|PFLOPs|FLOPs|GMACs|MACs|GPU hours|GPU-hours|GPU days)$"),
+    "compute": re.compile(
+        r"^(?:TFLOPS|TFLOPs|GFLOPs|GFLOPS|PFLOPs|FLOPs|GMACs|MACs|GPU hours|GPU-hours|GPU days)$"
+    ),
 }

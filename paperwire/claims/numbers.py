@@ -56,6 +56,11 @@ ABSOLUTE_UNITS = [
     "img/s",
     "it/s",
     "s/sample",
+    "GB/s",
+    "MB/s",
+    "TB/s",
+    "Gbps",
+    "Mbps",
     "s/image",
     "ms/token",
     "ms/image",
@@ -123,7 +128,14 @@ ABSOLUTE_UNITS = [
     "°",
     "m",
 ]
-UNIT_NAMES = {"seconds": "s", "second": "s", "hour": "hours", "minute": "minutes", "hrs": "hours", "h": "hours"}
+UNIT_NAMES = {
+    "seconds": "s",
+    "second": "s",
+    "hour": "hours",
+    "minute": "minutes",
+    "hrs": "hours",
+    "h": "hours",
+}
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?|\.\d+)"
 _MAG = r"(?:[\s-]?(?:thousand|million|billion|trillion)\b|[KkMBT](?![A-Za-z0-9])|\s[KMB](?=\s+[a-z]))"
@@ -230,13 +242,17 @@ def _joins(text: str, low: Mention, high: Mention) -> bool:
         return False
     if low.unit and low.unit != high.unit:
         return False
-    low_value = low.value * (_magnitude_of(high.integer_text) if high.magnitude and not low.magnitude else 1.0)
+    low_value = low.value * (
+        _magnitude_of(high.integer_text) if high.magnitude and not low.magnitude else 1.0
+    )
     return low_value < high.value
 
 
 def _range(low: Mention, high: Mention) -> Mention:
     assert low.value is not None and high.value is not None
-    low_value = low.value * (_magnitude_of(high.integer_text) if high.magnitude and not low.magnitude else 1.0)
+    low_value = low.value * (
+        _magnitude_of(high.integer_text) if high.magnitude and not low.magnitude else 1.0
+    )
     return Mention(
         start=low.start,
         end=high.end,
