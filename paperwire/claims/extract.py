@@ -83,7 +83,7 @@ def extract_claims(abstract: str) -> list[Claim]:
     return [_finish(abstract, d) for d in drafts]
 
 
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:github\.io|com|org)\S*")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:github\.io|com|org|net)\b\S*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\\$])")
 _GLUED_AFTER = re.compile(
     r"^-(?:bit|bits|dimensional|degree|layer|layers|stage|step|shot|way|hop|turn|round|view|head|gram|th|"
