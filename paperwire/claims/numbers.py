@@ -198,7 +198,7 @@ def parse_number(text: str) -> float:
         power = re.match(r"\{?([-−]?\d+)", parts[1])
         exponent = int(power.group(1).replace("−", "-")) if power else 0
         text = parts[0]
-    m = re.match(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)\s?([A-Za-z]+)?", text)
+    m = re.match(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)[\s-]?([A-Za-z]+)?", text)
     if m is None:
         raise ValueError(f"not a number: {text!r}")
     value = float(m.group(1).replace(",", ""))
