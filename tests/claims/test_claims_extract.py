@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -150,7 +151,7 @@ def test_labelled_abstracts_give_exact_substrings_in_order() -> None:
             assert claim.unit in {"x", "%", "count", "absolute"}
             assert (claim.value is None) == (claim.value_min is not None and claim.value_max is not None)
         assert [c.start for c in claims] == sorted(c.start for c in claims)
-        assert all(a.end <= b.start for a, b in zip(claims, claims[1:], strict=False))
+        assert all(a.end <= b.start for a, b in pairwise(claims))
 
 
 def test_deterministic_across_hash_seeds() -> None:
