@@ -317,7 +317,7 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
 _SCORE_NAME = re.compile(
     r"(?:\b|^)(f1|m?ap(?:@[\d.:]+)?|auc|fid|[rg]fid|psnr|ssim|ms-ssim|lpips|recall|precision|ndcg(?:@\d+)?|"
     r"bleu|rouge[-\w]*|accuracy|spl|geneval|imagereward|fvd|cider|chrf\+*|j&f|miou|iou|dice|wer|cer|epe|"
-    r"rmse|mae|loss|perplexity|kappa|gini|correlation|rtf|db)(?:\b|$)",
+    r"rmse|mae|loss|perplexity|kappa|gini|correlation|rtf|db|error)(?:\b|$)",
     re.IGNORECASE,
 )
 _ZERO_TO_HUNDRED = re.compile(
@@ -491,6 +491,8 @@ def _kind(
             best = (hit[0], rank, name, hit[1], hit[2])
     if best is not None and best[0] <= 45:
         return best[2], (best[0], best[3], best[4])
+    if unit == "x" and re.match(r"\s*(?:smaller|larger|bigger|lighter|more compact)\b", text[m.end : right]):
+        return "size", None
     if of_the is not None:
         return "other", None
     if unit == "absolute" and unit_text in _ERROR_UNITS:
@@ -548,6 +550,8 @@ def _direction(
     neutral = [f for f in found if f[2] == "neutral" and f[0] <= 45]
     if unit == "%" and kind in _EFFICIENT and re.match(r"\s*of\s+(?:the\s+)?", text[m.end : m.end + 10]):
         return "reduce", None  # "in 47% of the wall-clock time"
+    if unit == "x" and kind in {"throughput", "accuracy"}:
+        return "improve", None  # "a 3x throughput"
     if neutral:
         return "neutral", (neutral[0][0], neutral[0][3], neutral[0][4])
     return "neutral", None

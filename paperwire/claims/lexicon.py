@@ -82,7 +82,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         "accuracy",
         re.compile(
             r"(?:\b(?:accuracy|acc|f1(?:-score)?|f-score|m?ap|ap\d*|auc|auroc|bleu|rouge[-\w]*|meteor|cider|"
-            r"chrf\+*|psnr|ssim|ms-ssim|lpips|fid|[rg]fid|fvd|is|ndcg|mrr|recall|precision|success(?: rates?)?|"
+            r"chrf\+*|psnr|ssim|ms-ssim|lpips|fid|[rg]fid|fvd|ndcg|mrr|recall|precision|success(?: rates?)?|"
             r"pass(?: rates?)?|asr|win[- ]rates?|performance|improvements?|gains?|outperform\w*|surpass\w*|"
             r"score|scores|points|j&f|dice|m?iou|em|exact match|preference|fidelity|quality|geneval|"
             r"imagereward|spl|calibration|completion rates?|detection rates?|harmless rates?|pass@\d+|"
