@@ -62,27 +62,31 @@ class Claim:
 
 def extract_claims(abstract: str) -> list[Claim]:
     """The claims in ``abstract``, in text order; each ``text`` is ``abstract[start:end]``."""
-    mentions = find_mentions(abstract)
-    sentences = _sentences(abstract)
-    background = _background(abstract, sentences)
-    urls = [(m.start(), m.end()) for m in _URL.finditer(abstract)]
+    # Abstracts arrive line-wrapped; the rules read every whitespace character as a space, which keeps
+    # offsets, so "API\ncalls" is "API calls" to them and the claims' text is cut from the original.
+    text = abstract.translate(_FLAT)
+    mentions = find_mentions(text)
+    sentences = _sentences(text)
+    background = _background(text, sentences)
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     kept: list[tuple[Mention, str, str | None, str]] = []  # mention, unit, unit_text, count kind
-    for _index, mention in enumerate(mentions):
+    for mention in mentions:
         if any(s <= mention.start < e for s, e in urls) or _in_background(mention, sentences, background):
             continue
-        decided = _accept(abstract, mention)
+        decided = _accept(text, mention)
         if decided is not None:
             kept.append((mention, *decided))
-    kept = _drop_baselines(abstract, kept)
+    kept = _drop_baselines(text, kept)
     drafts: list[_Draft] = []
     for position, (mention, unit, unit_text, count_kind) in enumerate(kept):
         lower = drafts[-1].end if drafts else 0
-        upper = kept[position + 1][0].start if position + 1 < len(kept) else len(abstract)
-        drafts.append(_draft(abstract, mention, unit, unit_text, count_kind, lower, upper, sentences))
-    _borrow(abstract, drafts)
+        upper = kept[position + 1][0].start if position + 1 < len(kept) else len(text)
+        drafts.append(_draft(text, mention, unit, unit_text, count_kind, lower, upper, sentences))
+    _borrow(text, drafts)
     return [_finish(abstract, d) for d in drafts]
 
 
+_FLAT = {ord(c): " " for c in "\n\r\t\f\v\u00a0\u2028\u2029"}
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:github\.io|com|org|net)\b\S*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\\$])")
 _GLUED_AFTER = re.compile(

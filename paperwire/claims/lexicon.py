@@ -48,7 +48,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         "compute",
         re.compile(
             r"\b(?:[gtpm]?flops?|macs|computation(?:al)?|compute|gpu[- ]hours?|inference steps|sampling steps|"
-            r"denoising steps|steps|epochs|token consumption|tokens|token budget|reasoning budget|budget|"
+            r"denoising steps|steps|epochs|token consumption|token usage|token count|tokens|token budget|reasoning budget|budget|"
             r"response length|length|nfes?|function evaluations|activated experts|rollouts|iterations)\b",
             re.IGNORECASE,
         ),
