@@ -171,6 +171,8 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         ):
             return None
         return ("x", None, "")
+    if not m.unit and _FACTOR_OF.search(before):
+        return ("x", None, "")  # "by a factor of 3"
     if m.unit == "x" and re.match(r"\s?\$?\s?\d", after):
         return None  # 1024 x 1024, 25m x 25m
     if m.unit == "x" and re.match(r"\s*cross[- ]validation", after, re.I):
@@ -195,6 +197,9 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     if m.unit in {"%", "x"}:
         return (m.unit, None, "")
     return _bare(text, m, before, after)
+
+
+_FACTOR_OF = re.compile(r"\bfactor\s+of\s+(?:up\s+to\s+|about\s+|approximately\s+|over\s+|~)?\$?$", re.I)
 
 
 def _glued(text: str, m: Mention, before: str, after: str) -> bool:

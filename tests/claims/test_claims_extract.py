@@ -97,6 +97,12 @@ def test_latex_residue_is_kept_as_written(text: str, number: str, value: float, 
         ("It cuts the word error rate by 12%.", "error", "reduce", "%"),
         ("It needs 7x fewer parameters.", "size", "reduce", "x"),
         ("It outperforms the strongest baseline by 3.2 points.", "accuracy", "improve", "%"),
+        ("It speeds up training by 40%.", "speedup", "improve", "%"),
+        ("Decoding gets a speedup by a factor of 3.", "speedup", "improve", "x"),
+        ("Decoding runs at ×2.1 the speed of the baseline.", "speedup", "improve", "x"),
+        ("The kernels sustain 312 TFLOPS on one GPU.", "throughput", "neutral", "absolute"),
+        ("Each query costs $0.02 to serve.", "cost", "neutral", "absolute"),
+        ("It reduces peak memory from 80GB to 24GB.", "memory", "reduce", "absolute"),
     ],
 )
 def test_kind_direction_unit(text: str, kind: str, direction: str, unit: str) -> None:
