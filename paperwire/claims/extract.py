@@ -205,6 +205,8 @@ _FACTOR_OF = re.compile(r"\bfactor\s+of\s+(?:up\s+to\s+|about\s+|approximately\s
 def _glued(text: str, m: Mention, before: str, after: str) -> bool:
     """A digit inside a name (LLaMA2-7B, A100, CIFAR-100, top-1, mAP@50, v0.3, 3D, O(n^2), [12])."""
     prev = before[-1:] if before else ""
+    if prev == "/" and len(before) >= 2 and before[-2] in "%x×":
+        return False  # "2.5%/2.7%"
     if prev and (prev.isalnum() or prev in "_@/^{.\\'’"):
         return True
     if prev in "-–" and len(before) >= 2 and (before[-2].isalnum() or before[-2] in ")"):
@@ -351,7 +353,7 @@ def _score_unit(value: float, before: str, after: str) -> tuple[str, str | None,
 
 _COMPARED = re.compile(
     r"\b(?:compared\s+(?:to|with)|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
-    r"versus|vs\.?)\s[^,;.]{0,50}$",
+    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows)\b)[^,;.()]){0,50}$",
     re.IGNORECASE,
 )
 
