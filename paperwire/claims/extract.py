@@ -511,7 +511,6 @@ def _kind(
     return ("accuracy" if unit == "%" else "other"), None
 
 
-_WEAK_REDUCE = re.compile(r"(?:only|just|merely|fraction)", re.IGNORECASE)
 _STRONG_REDUCE = re.compile(lx.REDUCE.pattern.replace("only|just|merely|fraction|", ""))
 _EFFICIENT = {"compute", "memory", "size", "cost", "energy", "latency"}
 _BY = re.compile(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from paperwire.claims import Claim, extract_claims
+from paperwire.claims import DIRECTIONS, KINDS, UNITS, Claim, extract_claims
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "benchmarks" / "claims" / "labels.jsonl"
@@ -154,7 +154,9 @@ def test_labelled_abstracts_give_exact_substrings_in_order() -> None:
         claims = extract_claims(abstract)
         for claim in claims:
             assert abstract[claim.start : claim.end] == claim.text
-            assert claim.unit in {"x", "%", "count", "absolute"}
+            assert (claim.unit, claim.kind, claim.direction) in {
+                (u, k, d) for u in UNITS for k in KINDS for d in DIRECTIONS
+            }
             assert (claim.value is None) == (claim.value_min is not None and claim.value_max is not None)
         assert [c.start for c in claims] == sorted(c.start for c in claims)
         assert all(a.end <= b.start for a, b in pairwise(claims))
