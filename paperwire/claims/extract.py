@@ -173,6 +173,8 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return ("x", None, "")
     if not m.unit and _FACTOR_OF.search(before):
         return ("x", None, "")  # "by a factor of 3"
+    if m.unit == "x" and re.match(r"\s*(?:NVIDIA|Nvidia|A100|H100|H800|H200|V100|A6000|RTX|TPU|GPU)", after):
+        return ("count", None, "compute")  # "8 x A100 GPUs"
     if m.unit == "x" and re.match(r"\s?\$?\s?\d", after):
         return None  # 1024 x 1024, 25m x 25m
     if m.unit == "x" and re.match(r"\s*cross[- ]validation", after, re.I):
@@ -273,6 +275,8 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         return None
     previous = _word_before(text, m.start)
     prev_clean = previous.strip("(,;:")
+    if re.fullmatch(r"\d+(?:\.\d+)?", prev_clean) and re.search(r"[A-Z]\w*\s+\S+\s+$", before):
+        return None  # "Llama 3 8B": the size is part of the name
     if (
         prev_clean
         and any(c.isupper() for c in prev_clean)
@@ -552,6 +556,14 @@ def _direction(
                 change.append((hit[0], rank, name, hit[1], hit[2]))
         if change:
             return min(change)[2], None
+    if not change:
+        # "80% memory and energy reductions": the change word comes after a short list of what changed
+        tail = re.match(
+            r"[^,;.()\d]{0,40}?\b(reductions?|savings?|improvements?|gains?|increases?|decreases?)\b",
+            text[m.end : m.end + 50],
+        )
+        if tail:
+            return ("reduce" if re.match(r"reduc|sav|decreas", tail.group(1)) else "improve"), None
     if m.sign in {"<", ">"} and not change:
         return ("improve" if m.sign == "<" else "reduce"), None
     if change:
