@@ -51,7 +51,8 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:[gtpm]?flops?|macs|computation(?:al)?|compute|gpu[- ]hours?|inference steps|sampling steps|"
             r"denoising steps|steps|epochs|token consumption|token usage|token count|tokens|token budget|reasoning budget|budget|"
-            r"response length|length|nfes?|function evaluations|activated experts|rollouts|iterations)\b",
+            r"response length|length|input sequences?|sequence lengths?|nfes?|function evaluations|activated experts|"
+            r"rollouts|iterations)\b",
             re.IGNORECASE,
         ),
     ),
@@ -134,7 +135,7 @@ REDUCE = re.compile(
     r"\b(?:reduc\w*|lower\w*|less|fewer|cut|cuts|cutting|decreas\w*|drops?|dropp\w*|smaller|sav(?:e|es|ed|ing|ings)|"
     r"compress\w*|shrink\w*|shrunk|down|halv\w*|eliminat\w*|remov\w*|los(?:e|es|ing)|"
     r"(?<=accuracy )loss|(?<=performance )loss|(?<=quality )loss|degrad\w*|"
-    r"declin\w*|minimi[sz]\w*|only|just|merely|fraction|slash\w*|trim\w*|prun\w*|third)\b|[−]"
+    r"declin\w*|minimi[sz]\w*|only|just|merely|fraction|slash\w*|trim\w*|prun\w*|third|shorten\w*)\b|[−]"
 )
 IMPROVE = re.compile(
     r"\b(?:improv\w*|increas\w*|boost\w*|gains?|faster|speed[- ]?ups?|speedups?|higher|more|outperform\w*|"
