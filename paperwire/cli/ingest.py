@@ -141,4 +141,4 @@ def ingest(
         raise click.exceptions.Exit(EXIT_REJECTED)
 
 
-COMMANDS = [ingest]
+COMMANDS: list[click.Command] = [ingest]

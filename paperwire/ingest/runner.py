@@ -15,7 +15,6 @@ written in halves down to the records it refuses, each reported like a bad input
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import IngestRun
 from paperwire.ingest.inputs import Cursor, InputError
@@ -74,10 +74,6 @@ class RunSummary:
         }
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -99,7 +95,6 @@ def owner_state(owner: object) -> str:
     except PermissionError:
         return "alive"
     return "alive"
-    return True
 
 
 def _mark_failed(conn: Connection, run_id: int, reason: str) -> None:
@@ -108,7 +103,7 @@ def _mark_failed(conn: Connection, run_id: int, reason: str) -> None:
     conn.execute(
         update(RUNS)
         .where(RUNS.c.id == run_id)
-        .values(status="failed", finished_at=_now(), errors=[*(errors or []), failure])
+        .values(status="failed", finished_at=utcnow(), errors=[*(errors or []), failure])
     )
 
 
@@ -153,7 +148,7 @@ def _start_run(engine: Engine, source: str, target: str) -> tuple[int, Cursor | 
             return row.id, row.cursor, prior, len(row.errors or [])
         run_id = conn.execute(
             insert(RUNS).values(
-                source=source, target=target, started_at=_now(), status="running", counts=counts, errors=[]
+                source=source, target=target, started_at=utcnow(), status="running", counts=counts, errors=[]
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         return int(run_id), None, {}, 0
@@ -355,7 +350,7 @@ def run_ingest(
             raise
         with stops.write(), engine.begin() as conn:
             conn.execute(
-                update(RUNS).where(RUNS.c.id == run_id).values(status="completed", finished_at=_now())
+                update(RUNS).where(RUNS.c.id == run_id).values(status="completed", finished_at=utcnow())
             )
     return summary
 

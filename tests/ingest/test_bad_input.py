@@ -23,6 +23,7 @@ from sqlalchemy import Engine, insert, select
 
 from paperwire.cli import cli
 from paperwire.cli.search import _print_hits
+from paperwire.clock import utcnow
 from paperwire.config import load_settings
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import DailyEntry, IngestRun, Paper
@@ -307,7 +308,7 @@ def test_a_stale_running_row_is_closed_and_a_live_one_is_not_taken_over(
                     insert(IngestRun).values(
                         source="jsonl",
                         target=json.dumps([target]),
-                        started_at=runner._now(),
+                        started_at=utcnow(),
                         status="running",
                         counts={"owner": f"{host}:{pid}"},
                         errors=[],
@@ -336,7 +337,7 @@ def test_records_the_store_refuses_are_reported_and_the_rest_of_the_batch_stored
         for n in range(1, 11):
             record = build_record(f"x:{n}", arxiv_id=f"2407.{n:05d}", title="T", abstract="", authors=["A"])
             if n in (4, 9):  # past every check, as a bug in a reader could leave it: SQLite cannot hold it
-                record.listing = DailyListing(day=record.published or runner._now().date(), upvotes=2**70)
+                record.listing = DailyListing(day=record.published or utcnow().date(), upvotes=2**70)
             yield record, {"file": "x", "line": n}
 
     monkeypatch.setitem(sources.SOURCES, "jsonl", read)
@@ -409,7 +410,7 @@ def test_the_status_report_tells_a_run_whose_process_is_gone(sqlite_engine: Engi
             insert(IngestRun).values(
                 source="hf-daily",
                 target="[]",
-                started_at=runner._now(),
+                started_at=utcnow(),
                 status="running",
                 counts={"owner": f"{socket.gethostname()}:{int(gone.stdout)}", "read": 5},
                 errors=[],
