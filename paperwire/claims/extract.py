@@ -375,7 +375,12 @@ def _drop_baselines(
         clause = text[max(0, mention.start - 60) : mention.start]
         if _COMPARED.search(clause) and not re.search(r"\bby\s", clause[_COMPARED.search(clause).start() :]):  # type: ignore[union-attr]
             continue
-        if mention.high_start is not None and item[1] != "count" and _FROM.search(before):
+        if (
+            mention.high_start is not None
+            and item[1] != "count"
+            and _FROM.search(before)
+            and not re.search(r"\brang\w*\s+from\s+\S*$", before, re.I)
+        ):
             low = mention.value_min
             mention = replace(
                 mention,
@@ -518,7 +523,7 @@ def _kind(
 _STRONG_REDUCE = re.compile(lx.REDUCE.pattern.replace("only|just|merely|fraction|", ""))
 _EFFICIENT = {"compute", "memory", "size", "cost", "energy", "latency"}
 _BY = re.compile(
-    r"\b(?:by|to)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+|approximately\s+|more\s+than\s+|"
+    r"\b(?:by|(?<!\bup\s)to)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+|approximately\s+|more\s+than\s+|"
     r"at\s+least\s+|an?\s+(?:average|mean)\s+of\s+|~)?\$?\\?\(?$",
     re.IGNORECASE,
 )
@@ -591,7 +596,8 @@ def _draft(
 ) -> _Draft:
     left, right = _window(text, m, lower, upper, sentences)
     kind, kind_hit = _kind(text, m, unit, unit_text, count_kind, left, right)
-    direction, direction_hit = _direction(text, m, unit, kind, left, right, lower)
+    sent_start = next((s for s, e in sentences if s <= m.start < e), 0)
+    direction, direction_hit = _direction(text, m, unit, kind, left, right, max(lower, sent_start))
     start, end = m.start, m.end
     for hit in (kind_hit, direction_hit):
         if hit is not None and hit[0] <= 40:
@@ -639,6 +645,8 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
                 continue
             if not draft.kind_cue and other.kind_cue:
                 draft.kind, draft.kind_cue = other.kind, True
+                if draft.kind == "speedup" and draft.direction == "neutral":
+                    draft.direction = "improve"  # "delivers 1.3x and 3x speed-ups"
             if (
                 not draft.direction_cue
                 and other.direction_cue

@@ -89,7 +89,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
             r"pass(?: rates?)?|asr|win[- ]rates?|performance|improvements?|gains?|outperform\w*|surpass\w*|"
             r"score|scores|points|j&f|dice|m?iou|em|exact match|preference|fidelity|quality|geneval|"
             r"imagereward|spl|calibration|completion rates?|detection rates?|harmless rates?|pass@\d+|"
-            r"top-\d|r@\d+|recall@\d+|hit@\d+|correlation|agreement|absolute|relative|better|higher)\b)",
+            r"top-\d|r@\d+|recall@\d+|hit@\d+|correlation|agreement|absolute|relative(?!\s+to\b)|better|higher)\b)",
             re.IGNORECASE,
         ),
     ),
@@ -141,7 +141,7 @@ IMPROVE = re.compile(
     r"\b(?:improv\w*|increas\w*|boost\w*|gains?|faster|speed[- ]?ups?|speedups?|higher|more|outperform\w*|"
     r"surpass\w*|exceed\w*|rais\w*|better|larger|longer|enhanc\w*|accelerat\w*|lift\w*|extend\w*|"
     r"speeds?\s+up|sped\s+up|"
-    r"beat\w*|above|advanc\w*|grow\w*|expand\w*|doubl\w*|jump\w*|climb\w*|up by)\b"
+    r"beat\w*|above|advanc\w*|grow\w*|expand\w*|doubl\w*|jump\w*|climb\w*|elevat\w*|up by)\b"
 )
 NEUTRAL = re.compile(
     r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|yield\w*|records?|delivers?|maintain\w*|"
