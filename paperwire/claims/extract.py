@@ -146,6 +146,8 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     """(unit, unit_text, count kind) when the mention is a claim, None when a skip rule applies."""
     before = text[max(0, m.start - 60) : m.start]
     after = text[m.end : m.end + 60]
+    if m.unit == "x" and re.match(_GPU_NAMES, after):
+        return ("count", None, "compute")  # "8 x A100 GPUs", "8timesRTX 4090"
     if _glued(text, m, before, after):
         return None
     if _HYPERPARAMETER.search(before) and not lx.EQUALS_METRIC.search(before):
@@ -163,7 +165,8 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
             re.search(r"times|fold", text[m.start : m.end], re.I)
             and not re.search(
                 r"^\s*(?:\w+\s){0,1}?(?:faster|slower|more|fewer|less|lower|higher|larger|smaller|cheaper|"
-                r"speedup|speed-up|reduction|improvement|longer|shorter|better|increase|decrease|gain)",
+                r"speedup|speed-up|reduction|improvement|longer|shorter|better|increase|decrease|gain|"
+                r"accelerat|compression|saving)",
                 after,
                 re.I,
             )
@@ -173,8 +176,6 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return ("x", None, "")
     if not m.unit and _FACTOR_OF.search(before):
         return ("x", None, "")  # "by a factor of 3"
-    if m.unit == "x" and re.match(r"\s*(?:NVIDIA|Nvidia|A100|H100|H800|H200|V100|A6000|RTX|TPU|GPU)", after):
-        return ("count", None, "compute")  # "8 x A100 GPUs"
     if m.unit == "x" and re.match(r"\s?\$?\s?\d", after):
         return None  # 1024 x 1024, 25m x 25m
     if m.unit == "x" and re.match(r"\s*cross[- ]validation", after, re.I):
@@ -201,6 +202,7 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     return _bare(text, m, before, after)
 
 
+_GPU_NAMES = re.compile(r"\s*(?:NVIDIA|Nvidia|A100|H100|H800|H200|V100|A6000|RTX|TPU|GPU)")
 _FACTOR_OF = re.compile(r"\bfactor\s+of\s+(?:up\s+to\s+|about\s+|approximately\s+|over\s+|~)?\$?$", re.I)
 
 

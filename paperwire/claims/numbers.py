@@ -147,7 +147,7 @@ _PCT = (
     r"|\s?pp\b|\s?p\.p\.|\s?points?\b|\s?pts?\b)"
 )
 _TIMES = (
-    r"(?:\s?(?:\\times\\\)|\$\\times\$|\\times|×|[xX](?![A-Za-z0-9])|times\b|-?fold\b)"
+    r"(?:\s?(?:\\times\\\)|\$\\times\$|\\times|×|[xX](?![A-Za-z0-9])|times(?:\b|(?=[A-Z]{2}))|-?fold\b)"
     r"|\s(?:times\b|fold\b))"
 )
 _ABS = r"(?:\s?(?:" + "|".join(re.escape(u) for u in ABSOLUTE_UNITS) + r")(?![A-Za-z0-9]))"
@@ -161,8 +161,8 @@ MENTION = re.compile(
 RANGE_SEP = re.compile(r"\s?[-–—~]\s?|\s(?:to)\s(?:~|about\s|approximately\s)?")
 SPELLED = re.compile(
     r"\b(?=[aotfsenhdiw])(?:(?P<orders>(?:(?P<ocount>a|an|one|two|three|four|five|six|several)\s+)orders?\s+of\s+magnitude)"
-    r"|(?P<word>\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred|a\s+hundred|thousand)\b)"
-    r"(?P<wunit>[\s-]+(?:times|fold)\b)"
+    r"|(?P<word>\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred|a\s+hundred|thousand))"
+    r"(?P<wunit>[\s-]+times\b|[\s-]?fold\b)"
     r"|(?P<twice>\btwice\b)|(?P<double>\b(?:doubl(?:e|es|ed|ing))\b)|(?P<halve>\bhalv(?:e|es|ed|ing)\b)"
     r"|(?P<third>\b(?:one|a)[\s-]third\b))",
     re.IGNORECASE,
