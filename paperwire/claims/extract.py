@@ -154,6 +154,8 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return None
     if re.search(r"\bp\s*[=<>]\s*\$?$", before):
         return None
+    if not m.unit and not m.spelled and _setting(before, after, m):
+        return None
     if m.spelled:
         if (
             m.value == 2.0
@@ -200,6 +202,39 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     if m.unit in {"%", "x"}:
         return (m.unit, None, "")
     return _bare(text, m, before, after)
+
+
+_AT_LENGTH = re.compile(r"\b(?:at|@)\s+(?:a\s+|the\s+)?(?:~|about\s+)?$", re.I)
+_LENGTH_AFTER = re.compile(
+    r"^\s*(?:-?\s*tokens?\s+|-token\s+)?(?:input\s+|long\s+|-long\s+)?"
+    r"(?:context|sequence|prompt|input)(?:s|\s+(?:lengths?|windows?|sizes?)|\b)",
+    re.I,
+)
+_LENGTH_BEFORE = re.compile(
+    r"\b(?:contexts?|sequences?|inputs?|prompts?|lengths?)(?:\s+(?:lengths?|windows?|sizes?))?\s+"
+    r"(?:of\s+|up\s+to\s+|to\s+|from\s+|between\s+|varying\s+from\s+|ranging\s+from\s+|as\s+long\s+as\s+)"
+    r"(?:about\s+|approximately\s+|~)?$",
+    re.I,
+)
+_LENGTH_CHANGE = re.compile(r"\b(?:extend\w*|extrapolat\w*|scal\w*|expand\w*|increas\w*|grow\w*)\b", re.I)
+
+
+def _setting(before: str, after: str, m: Mention) -> bool:
+    """A context or sequence length the paper evaluates at ("at 128K", "4K--32K context lengths", "a context
+    length of 16K"): a setting, not a result; a length the paper extends to is a result."""
+    value = m.value if m.value is not None else m.value_max
+    if not m.magnitude and (value is None or value < 256):
+        return False  # "6 context length intervals" counts something
+    if (
+        _AT_LENGTH.search(before)
+        and not re.search(r"B\W*$|billion", m.integer_text)
+        and not (_counted(after) and not re.match(r"\s*tokens?\b", after))
+    ):
+        return True
+    if not (_LENGTH_AFTER.match(after) or _LENGTH_BEFORE.search(before)):
+        return False
+    clause = re.split(r"[.;,]\s", before)[-1]
+    return not _LENGTH_CHANGE.search(clause)
 
 
 _GPU_NAMES = re.compile(r"\s*(?:NVIDIA|Nvidia|A100|H100|H800|H200|V100|A6000|RTX|TPU|GPU)")
