@@ -318,6 +318,7 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         prev_clean
         and any(c.isupper() for c in prev_clean)
         and prev_clean.lower() not in lx.SENTENCE_START_WORDS
+        and not previous.endswith((",", ";", ":"))
         and not lx.METRIC_NAMES.match(prev_clean)
         and not re.search(r"[.!?]\s*$", text[max(0, m.start - len(previous) - 3) : m.start - len(previous)])
     ):
@@ -331,6 +332,12 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
             single = find_mentions(after[shared.end() :])[:1]
             if single and single[0].unit in {"%", "x", "absolute"}:
                 return (single[0].unit, single[0].unit_text, "")
+    chain = re.match(r"(?:\s*/\s*\d+(?:\.\d+)?)+", after)
+    if m.decimal and chain and _named_score(after[chain.end() :]):
+        return _score_unit(value, before, after[chain.end() :])  # "99.79 / 99.54 / 99.66 P / R / F1"
+    if m.decimal and not m.magnitude and value <= 100 and not _counted(after):
+        if _ACRONYM.match(after) or _CHANGED_BY.search(before):
+            return _score_unit(value, before, after)  # "97.45 TEDS", "accuracy increased by 2.77"
     if (lx.METRIC_AFTER.search(after) and not re.match(r"\s*(?:points?|pts?)\b", after)) or (
         m.decimal and not m.magnitude and lx.METRIC_BEFORE.search(before) and not _counted(after)
     ):
@@ -366,6 +373,19 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
     return None
 
 
+_ACRONYM = re.compile(r"\s(?:[A-Z]-)?[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b(?![-.]?\d)")
+_CHANGED_BY = re.compile(
+    r"\b(?:improv\w*|increas\w*|boost\w*|outperform\w*|surpass\w*|rais\w*|decreas\w*|drop\w*|"
+    r"reduc\w*|lower\w*|accuracy|recall|precision|f1|score)\s+(?:[\w-]+\s+){0,4}?by\s+"
+    r"(?:up\s+to\s+|about\s+|over\s+|~|an?\s+average\s+of\s+)?$",
+    re.I,
+)
+
+
+def _named_score(after: str) -> bool:
+    return bool(lx.METRIC_AFTER.search(after) or _ACRONYM.match(after))
+
+
 _SCORE_NAME = re.compile(
     r"(?:\b|^)(f1|m?ap(?:@[\d.:]+)?|auc|fid|[rg]fid|psnr|ssim|ms-ssim|lpips|recall|precision|ndcg(?:@\d+)?|"
     r"bleu|rouge[-\w]*|accuracy|spl|geneval|imagereward|fvd|cider|chrf\+*|j&f|miou|iou|dice|wer|cer|epe|"
@@ -393,8 +413,8 @@ def _score_unit(value: float, before: str, after: str) -> tuple[str, str | None,
 
 
 _COMPARED = re.compile(
-    r"\b(?:compared\s+(?:to|with)|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
-    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows)\b)[^,;.()]){0,50}$",
+    r"\b(?:compared\s+(?:to|with)|comparable\s+to|on\s+par\s+with|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
+    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows|with\s+only)\b)[^,;.()]){0,50}$",
     re.IGNORECASE,
 )
 
