@@ -528,6 +528,7 @@ class _Draft:
     start: int
     end: int
     sentence: int
+    kind_at: int = -1  # where the word that gave the kind starts, -1 when none did
 
 
 _RIGHT_FIRST = [
@@ -675,6 +676,7 @@ def _draft(
         start=max(start, lower),
         end=end,
         sentence=sentence,
+        kind_at=kind_hit[1] if kind_hit is not None else -1,
     )
 
 
@@ -685,6 +687,10 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
     """A number listed next to another ("1.35x and 1.50x speedups", "30% in X, 18% in Y") takes its
     neighbour's kind, and direction, when its own words say nothing."""
     for index, draft in enumerate(drafts):
+        if index > 0 and _parallel(text, drafts[index - 1], draft):
+            prev = drafts[index - 1]
+            draft.kind, draft.direction = prev.kind, prev.direction
+            continue
         if draft.kind_cue and draft.direction_cue:
             continue
         neighbours = []
@@ -711,6 +717,21 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
                 and draft.unit != "count"
             ):
                 draft.direction, draft.direction_cue = other.direction, True
+
+
+_CONDITION_LIST = re.compile(r"\s+(?:under|on|in|for|with|at)\s+[^,;.\d]{1,30}?\s*(?:,\s*(?:and\s+)?|and\s+)")
+
+
+def _parallel(text: str, prev: _Draft, draft: _Draft) -> bool:
+    """ "reductions of 60.4% under LPIPS and 68.8% under DISTS": the second number repeats the first's
+    measure under another condition, and the condition's name (LPIPS) is not what it measures."""
+    return (
+        prev.unit == draft.unit
+        and prev.sentence == draft.sentence
+        and prev.kind_cue
+        and prev.mention.end <= draft.kind_at < draft.mention.start
+        and _CONDITION_LIST.fullmatch(text, prev.mention.end, draft.mention.start) is not None
+    )
 
 
 def _finish(text: str, draft: _Draft) -> Claim:
