@@ -141,7 +141,7 @@ IMPROVE = re.compile(
     r"\b(?:improv\w*|increas\w*|boost\w*|gains?|faster|speed[- ]?ups?|speedups?|higher|more|outperform\w*|"
     r"surpass\w*|exceed\w*|rais\w*|better|larger|longer|enhanc\w*|accelerat\w*|lift\w*|extend\w*|"
     r"speeds?\s+up|sped\s+up|"
-    r"beat\w*|above|advanc\w*|grow\w*|expand\w*|doubl\w*|jump\w*|climb\w*|elevat\w*|up by)\b"
+    r"beat\w*|above|advanc\w*|grow\w*|expand\w*|doubl\w*|jump\w*|climb\w*|elevat\w*|additional|extra|adding|added|adds|up by)\b"
 )
 NEUTRAL = re.compile(
     r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|yield\w*|records?|delivers?|maintain\w*|"
