@@ -568,6 +568,12 @@ def _kind(
         if hit and (best is None or (hit[0], rank) < (best[0], best[1])):
             best = (hit[0], rank, name, hit[1], hit[2])
     if best is not None and best[0] <= 45:
+        if best[3] >= m.end and text[best[3] : best[4]].lower() in {"higher", "better"}:
+            # "3.3x higher operation counts": the comparative says which way, the noun after it what
+            for name, pattern in lx.KIND_CUES:
+                noun = pattern.match(text, best[4] + 1, min(right, best[4] + 40))
+                if noun and name != "accuracy":
+                    return name, (best[0], best[3], noun.end())
         return best[2], (best[0], best[3], best[4])
     if unit == "x" and re.match(r"\s*(?:smaller|larger|bigger|lighter|more compact)\b", text[m.end : right]):
         return "size", None
