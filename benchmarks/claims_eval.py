@@ -26,7 +26,8 @@ from paperwire.claims import extract_claims
 LABELS = Path(__file__).parent / "claims" / "labels.jsonl"
 EFFICIENCY = {"speedup", "memory", "energy", "throughput", "latency", "cost", "compute"}
 _NUMBERISH = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|halv\w*|doubl\w*|third|order)\b", re.I
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|halv\w*|doubl\w*|third|order)(?:\b|(?=fold))",
+    re.I,
 )
 
 Extractor = Callable[[str], list[dict[str, Any]]]

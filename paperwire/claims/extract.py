@@ -413,7 +413,7 @@ def _score_unit(value: float, before: str, after: str) -> tuple[str, str | None,
 
 
 _COMPARED = re.compile(
-    r"\b(?:compared\s+(?:to|with)|comparable\s+to|on\s+par\s+with|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
+    r"\b(?:compared\s+(?:to|with)|comparable\s+to(?:\s+th(?:at|ose)\s+of)?|on\s+par\s+with|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
     r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows|with\s+only)\b)[^,;.()]){0,50}$",
     re.IGNORECASE,
 )
