@@ -86,7 +86,9 @@ def claim(abstract: str, fields: list[str], after: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", default="sample.jsonl", help="the drawn abstracts, in benchmarks/claims/")
-    parser.add_argument("--labels", default="labels.txt", help="the hand-written claims, in benchmarks/claims/")
+    parser.add_argument(
+        "--labels", default="labels.txt", help="the hand-written claims, in benchmarks/claims/"
+    )
     parser.add_argument("--out", default="labels.jsonl", help="the output, in benchmarks/claims/")
     args = parser.parse_args()
     records = [json.loads(line) for line in (HERE / args.sample).read_text(encoding="utf-8").splitlines()]

@@ -335,9 +335,14 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
     chain = re.match(r"(?:\s*/\s*\d+(?:\.\d+)?)+", after)
     if m.decimal and chain and _named_score(after[chain.end() :]):
         return _score_unit(value, before, after[chain.end() :])  # "99.79 / 99.54 / 99.66 P / R / F1"
-    if m.decimal and not m.magnitude and value <= 100 and not _counted(after):
-        if _ACRONYM.match(after) or _CHANGED_BY.search(before):
-            return _score_unit(value, before, after)  # "97.45 TEDS", "accuracy increased by 2.77"
+    if (
+        m.decimal
+        and not m.magnitude
+        and value <= 100
+        and not _counted(after)
+        and (_ACRONYM.match(after) or _CHANGED_BY.search(before))
+    ):
+        return _score_unit(value, before, after)  # "97.45 TEDS", "accuracy increased by 2.77"
     if (lx.METRIC_AFTER.search(after) and not re.match(r"\s*(?:points?|pts?)\b", after)) or (
         m.decimal and not m.magnitude and lx.METRIC_BEFORE.search(before) and not _counted(after)
     ):

@@ -109,7 +109,9 @@ def test_bare_score_change_after_by() -> None:
 def test_comparable_to_marks_a_baseline() -> None:
     found = claims("It reaches 71.2% accuracy, comparable to that of 8B models.")
     assert [c[1] for c in found] == [71.2]
-    kept = claims("It matches the dense model's quality, comparable to the baseline with only 37.2% of the FLOPs.")
+    kept = claims(
+        "It matches the dense model's quality, comparable to the baseline with only 37.2% of the FLOPs."
+    )
     assert [c[1] for c in kept] == [37.2]
 
 
