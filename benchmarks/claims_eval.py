@@ -7,6 +7,7 @@ memory, energy, throughput, latency, cost, compute, matched by span); kind, dire
 the matches; and extraction speed in abstracts/s on arxiv-daily.
 
     python benchmarks/claims_eval.py --split test [--speed ../shared/data/arxiv-daily] [--errors]
+    python benchmarks/claims_eval.py --labels benchmarks/claims/labels_check.jsonl --split check-holdout
 """
 
 from __future__ import annotations
@@ -165,7 +166,9 @@ def speed(folder: Path, limit: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    parser.add_argument(
+        "--split", default="test", help="dev, test (labels.jsonl); check, check-holdout (labels_check.jsonl); all"
+    )
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--errors", action="store_true", help="print every miss, extra and wrong label")
     parser.add_argument("--speed", type=Path, help="an arxiv-daily folder: measure abstracts/s on it")
