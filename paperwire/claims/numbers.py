@@ -151,7 +151,7 @@ _TIMES = (
     r"|\s(?:times\b|fold\b))"
 )
 _ABS = r"(?:\s?(?:" + "|".join(re.escape(u) for u in ABSOLUTE_UNITS) + r")(?![A-Za-z0-9]))"
-_PREFIX = r"(?P<prefix>(?:\\\(|\$(?=[^$\s]{0,14}\$|\\)|(?P<times>×|\\times\s?))?(?:\\?sim\s?|\\?approx\s?|~|≈|\$\\sim\$\s?|\$\\approx\$\s?)?(?P<sign>[+\-−](?=\d))?)"
+_PREFIX = r"(?P<prefix>(?:\\\(|\$(?=[^$\s]{0,14}\$|\\)|(?P<times>×|\\times\s?|(?<![A-Za-z0-9])x(?=\d)))?(?:\\?sim\s?|\\?approx\s?|~|≈|\$\\sim\$\s?|\$\\approx\$\s?)?(?P<sign>[+\-−](?=\d))?)"
 _UNIT = rf"(?P<unit>(?:{_PCT}|{_TIMES})\$?|{_ABS})"
 
 MENTION = re.compile(
@@ -261,7 +261,7 @@ def _joins(text: str, low: Mention, high: Mention) -> bool:
     gap = text[low.end : high.start]
     if not (RANGE_SEP.fullmatch(gap) or (gap == "" and text[high.start] in "-–~−")):
         return False
-    if not high.unit and not high.magnitude:
+    if not high.unit and not high.magnitude and not _COUNTED_AFTER.match(text, high.end):
         return False
     if low.unit and low.unit != high.unit:
         return False
@@ -269,6 +269,9 @@ def _joins(text: str, low: Mention, high: Mention) -> bool:
         _magnitude_of(high.integer_text) if high.magnitude and not low.magnitude else 1.0
     )
     return low_value < high.value
+
+
+_COUNTED_AFTER = re.compile(r"\s(?:steps|iterations|epochs|layers|GPUs|nodes|NFEs)\b")
 
 
 def _range(low: Mention, high: Mention) -> Mention:
