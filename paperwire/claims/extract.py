@@ -184,7 +184,7 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return None
     if m.unit == "absolute":
         if m.unit_text in {"GB", "MB", "TB"} and re.match(
-            r"\s*(?:\w+\s)?(?:GPUs?|cards?|memory GPUs?|A100|H100|RAM)\b", after
+            r"\s*(?!of\b)(?:\w+\s)?(?:GPUs?|cards?|memory GPUs?|A100|H100|RAM)\b", after
         ):
             return None
         if m.unit_text == "m" and not re.search(r"\b(?:distance|error|range|accuracy)\b", before + after):
@@ -192,9 +192,9 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return ("absolute", m.unit_text, "")
     if (
         m.unit == "%"
-        and re.search(r"\bat\s+$", before)
+        and re.search(r"\b(?:at|with|under|using)\s+(?:an?\s+)?$", before)
         and re.match(
-            r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask)",
+            r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask|budget)",
             after,
         )
     ):
@@ -248,6 +248,8 @@ def _glued(text: str, m: Mention, before: str, after: str) -> bool:
         return False  # "2.5%/2.7%"
     if prev and (prev.isalnum() or prev in "_@/^{.\\'’"):
         return True
+    if prev == ":" and len(before) >= 2 and before[-2].isdigit():
+        return True  # "a 1:3 ratio"
     if prev in "-–" and len(before) >= 2 and (before[-2].isalnum() or before[-2] in ")"):
         return True
     if prev == "(" and len(before) >= 2 and before[-2].isalpha():
