@@ -180,6 +180,8 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return ("x", None, "")  # "by a factor of 3"
     if m.unit == "x" and re.match(r"\s?\$?\s?\d", after):
         return None  # 1024 x 1024, 25m x 25m
+    if re.search(r"\d\s?(?:x|×|\\times)\s?$", before):
+        return None  # the second side of 1024 x 1024
     if m.unit == "x" and re.match(r"\s*cross[- ]validation", after, re.I):
         return None
     if m.unit == "absolute":
@@ -421,7 +423,7 @@ def _score_unit(value: float, before: str, after: str) -> tuple[str, str | None,
 
 _COMPARED = re.compile(
     r"\b(?:compared\s+(?:to|with)|comparable\s+to(?:\s+th(?:at|ose)\s+of)?|on\s+par\s+with|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
-    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows|with\s+only)\b)[^,;.()]){0,50}$",
+    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows|(?:with|in|using)\s+(?:only|just|merely))\b)[^,;.()]){0,50}$",
     re.IGNORECASE,
 )
 

@@ -49,7 +49,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "compute",
         re.compile(
-            r"\b(?:[gtpm]?flops?|macs|computation(?:al)?|compute|gpu[- ]hours?|inference steps|sampling steps|"
+            r"\b(?:[gtpm]?flops?|macs|computations?|computational|compute|gpu[- ]hours?|inference steps|sampling steps|"
             r"denoising steps|steps|epochs|token consumption|token usage|token count|tokens|token budget|reasoning budget|budget|"
             r"response length|length|input sequences?|sequence lengths?|nfes?|function evaluations|activated experts|"
             r"rollouts|iterations|operations|operation counts|ops|overheads?)\b",
@@ -101,7 +101,7 @@ COUNT_KINDS: list[tuple[str, re.Pattern[str]]] = [
     (
         "compute",
         re.compile(
-            r"^(?:gpus?|tpus?|npus?|nodes|accelerators|epochs?|steps?|rollouts?|iterations?|gpu-hours|flops)$",
+            r"^(?:gpus?|tpus?|npus?|nodes|accelerators|epochs?|steps?|rollouts?|iterations?|gpu-hours|flops|nfes?)$",
             re.IGNORECASE,
         ),
     ),
@@ -115,7 +115,7 @@ COUNT_KINDS: list[tuple[str, re.Pattern[str]]] = [
             r"cases?|actions?|boxes|radiographs?|tokens?|hours?|minutes?|items?|prompts?|"
             r"responses?|images-text|captions?|tracklets?|objects?|shapes?|sessions?|vignettes?|"
             r"recordings?|speakers?|articles?|posts?|reviews?|programs?|points?|molecules?|proteins?|"
-            r"volunteers?|photos?|views?|meshes|assets?|labels?|observations?)$",
+            r"volunteers?|photos?|views?|meshes|assets?|labels?|observations?|pages|corpora)$",
             re.IGNORECASE,
         ),
     ),
