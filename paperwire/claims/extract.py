@@ -428,6 +428,12 @@ _COMPARED = re.compile(
 )
 
 
+_THEIRS_IN_PARENS = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|over|than|vs\.?|versus)\s+(?:the\s+)?"
+    r"[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*){0,2}\s\([^()]*$"
+)
+
+
 def _drop_baselines(
     text: str, kept: list[tuple[Mention, str, str | None, str]]
 ) -> list[tuple[Mention, str, str | None, str]]:
@@ -437,6 +443,8 @@ def _drop_baselines(
         mention = item[0]
         before = text[max(0, mention.start - 40) : mention.start]
         if _BASELINE.search(before) and item[1] != "count":
+            continue
+        if _THEIRS_IN_PARENS.search(text, max(0, mention.start - 80), mention.start):
             continue
         clause = text[max(0, mention.start - 60) : mention.start]
         if _COMPARED.search(clause) and not re.search(r"\bby\s", clause[_COMPARED.search(clause).start() :]):  # type: ignore[union-attr]
@@ -633,7 +641,8 @@ def _direction(
             if hit is not None:
                 change.append((hit[0], rank, name, hit[1], hit[2]))
         if change:
-            return min(change)[2], None
+            best = min(change)
+            return best[2], (best[0], best[3], best[4])
     if not change:
         # "80% memory and energy reductions": the change word comes after a short list of what changed
         tail = re.match(
