@@ -594,6 +594,13 @@ def _kind(
         hit = _nearest(pattern, text, search_left, m.start, m.end, right)
         if hit and (best is None or (hit[0], rank) < (best[0], best[1])):
             best = (hit[0], rank, name, hit[1], hit[2])
+    if best is None and of_the is not None and unit == "%":
+        # "the energy consumption is just 21.97% of the original": nothing named after "of", so the
+        # measure is the one named before the number
+        for rank, (name, pattern) in enumerate(lx.KIND_CUES[:-1]):
+            hit = _nearest(pattern, text, left, m.start, m.start, m.start)
+            if hit and (best is None or (hit[0], rank) < (best[0], best[1])):
+                best = (hit[0], rank, name, hit[1], hit[2])
     if best is not None and best[0] <= 45:
         if best[3] >= m.end and text[best[3] : best[4]].lower() in {"higher", "better"}:
             # "3.3x higher operation counts": the comparative says which way, the noun after it what
