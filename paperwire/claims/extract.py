@@ -363,8 +363,17 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         kind = _counted(after)
         if kind:
             return ("count", None, kind)
+        named_plural = (  # "250 CUDA kernels", "8 NLP tasks", "70 Python projects"
+            len(words) > 1
+            and first_word[:1].isupper()
+            and re.fullmatch(r"[a-z]{3,}s", words[1]) is not None
+            and not lx.NOT_COUNTED.match(words[1])
+        )
         if not m.decimal and (
-            first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude
+            first_word[:1].islower()
+            or re.fullmatch(r"[A-Z]{2,}s", first_word)
+            or m.magnitude
+            or named_plural
         ):
             return ("count", None, "size" if m.magnitude else "other")
     if m.magnitude:
