@@ -7,10 +7,13 @@ used only to check how the rules generalise (split "check").
 
     python benchmarks/claims/sample_check.py ../shared/data > benchmarks/claims/sample_check.jsonl
     python benchmarks/claims/sample_check.py ../shared/data --holdout >> benchmarks/claims/sample_check.jsonl
+    python benchmarks/claims/sample_check.py ../shared/data --holdout --holdout >> benchmarks/claims/sample_check.jsonl
 
 The rules were revised after scoring the first 80 (split "check"), so those no longer measure
 generalisation; ``--holdout`` then draws 30 more, all efficiency-weighted, with another seed, labelled
-before the revised extractor was run on them (split "check-holdout").
+before the revised extractor was run on them (split "check-holdout"). The rules were revised again after
+scoring those, so ``--holdout --holdout`` draws 20 more (split "check-holdout2"), labelled before the final
+extractor was run on them and not used to change it.
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ from sample import arxiv_daily, hf_daily  # type: ignore[import-not-found]
 SEED = 1402
 PER_SOURCE = 40
 EFFICIENT_SHARE = 30
-HOLDOUT_SEED = 1403
-HOLDOUT_PER_SOURCE = 15
+HOLDOUTS = [(1403, 15, "check-holdout"), (1404, 10, "check-holdout2")]
 EFFICIENCY = re.compile(
     r"\b(speed\w*|faster|accelerat\w*|memory|energy|power|latency|throughput|FLOPs?|cost\w*|compute|"
     r"computation\w*|overhead|GPU hours)\b",
@@ -47,7 +49,7 @@ def draw(
     return [pool[i] for i in chosen]
 
 
-def main(data: Path, holdout: bool) -> None:
+def main(data: Path, holdout: int) -> None:
     here = Path(__file__).parent
     taken = {json.loads(line)["id"] for line in (here / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
     sources = [arxiv_daily(data / "arxiv-daily"), hf_daily(data / "hf-daily-papers")]
@@ -55,14 +57,14 @@ def main(data: Path, holdout: bool) -> None:
     records = [r for pool in sources for r in draw(pool, rng, taken, PER_SOURCE, EFFICIENT_SHARE)]
     rng.shuffle(records)
     split = "check"
-    if holdout:
-        rng = random.Random(HOLDOUT_SEED)
-        records = [r for pool in sources for r in draw(pool, rng, taken, HOLDOUT_PER_SOURCE, HOLDOUT_PER_SOURCE)]
+    for seed, per_source, name in HOLDOUTS[:holdout]:
+        rng = random.Random(seed)
+        records = [r for pool in sources for r in draw(pool, rng, taken, per_source, per_source)]
         rng.shuffle(records)
-        split = "check-holdout"
+        split = name
     for r in records:
         sys.stdout.write(json.dumps({"split": split, **r}, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), "--holdout" in sys.argv[2:])
+    main(Path(sys.argv[1]), sys.argv[2:].count("--holdout"))
