@@ -144,8 +144,11 @@ def _word_before(text: str, start: int) -> str:
 
 def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     """(unit, unit_text, count kind) when the mention is a claim, None when a skip rule applies."""
-    before = text[max(0, m.start - 60) : m.start]
+    # "$\mathbf{0.9759}$": a bold number is read as the number
+    before = _BOLD_OPEN.sub("", text[max(0, m.start - 60) : m.start])
     after = text[m.end : m.end + 60]
+    if before != text[max(0, m.start - 60) : m.start]:
+        after = after.removeprefix("}").removeprefix("$")
     if m.unit == "x" and re.match(_GPU_NAMES, after):
         return ("count", None, "compute")  # "8 x A100 GPUs", "8timesRTX 4090"
     if _glued(text, m, before, after):
@@ -163,6 +166,8 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
             and not re.search(r"(?:doubl|halv)", text[m.start : m.end], re.I)
         ):
             return None
+        if re.match(r"-[A-Za-z]", after):
+            return None  # "double-hole plates", "double-blind"
         if (
             re.search(r"times|fold", text[m.start : m.end], re.I)
             and not re.search(
@@ -206,6 +211,7 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     return _bare(text, m, before, after)
 
 
+_BOLD_OPEN = re.compile(r"\$?\\(?:mathbf|textbf|mathrm|bm|boldsymbol)\{$")
 _AT_LENGTH = re.compile(r"\b(?:at|@)\s+(?:a\s+|the\s+)?(?:~|about\s+)?$", re.I)
 _LENGTH_AFTER = re.compile(
     r"^\s*(?:-?\s*tokens?\s+|-token\s+)?(?:input\s+|long\s+|-long\s+)?"
