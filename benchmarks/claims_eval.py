@@ -167,7 +167,9 @@ def speed(folder: Path, limit: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--split", default="test", help="dev, test (labels.jsonl); check, check-holdout (labels_check.jsonl); all"
+        "--split",
+        default="test",
+        help="dev, test (labels.jsonl); check, check-holdout (labels_check.jsonl); all",
     )
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--errors", action="store_true", help="print every miss, extra and wrong label")

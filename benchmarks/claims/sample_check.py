@@ -51,7 +51,9 @@ def draw(
 
 def main(data: Path, holdout: int) -> None:
     here = Path(__file__).parent
-    taken = {json.loads(line)["id"] for line in (here / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
+    taken = {
+        json.loads(line)["id"] for line in (here / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+    }
     sources = [arxiv_daily(data / "arxiv-daily"), hf_daily(data / "hf-daily-papers")]
     rng = random.Random(SEED)
     records = [r for pool in sources for r in draw(pool, rng, taken, PER_SOURCE, EFFICIENT_SHARE)]

@@ -199,7 +199,7 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return ("absolute", m.unit_text, "")
     if (
         m.unit == "%"
-        and re.search(r"\b(?:at|with|under|using)\s+(?:an?\s+)?$", before)
+        and re.search(r"\b(?:at|with|under|using)\s+(?:an?\s+)?$", before, re.I)
         and re.match(
             r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask|budget)",
             after,
@@ -376,10 +376,7 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
             and not lx.NOT_COUNTED.match(words[1])
         )
         if not m.decimal and (
-            first_word[:1].islower()
-            or re.fullmatch(r"[A-Z]{2,}s", first_word)
-            or m.magnitude
-            or named_plural
+            first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude or named_plural
         ):
             return ("count", None, "size" if m.magnitude else "other")
     if m.magnitude:

@@ -128,3 +128,68 @@ def test_check_set_is_fresh_and_well_formed() -> None:
         assert f'"id": "{record["id"]}"' not in labelled
         for claim in record["claims"]:
             assert record["abstract"][claim["start"] : claim["end"]] == claim["text"]
+
+
+def test_factor_written_with_a_leading_x() -> None:
+    found = claims("It gives an average speedup of x17.7, with peak speedups reaching x449.")
+    assert [(c[1], c[2], c[3], c[4]) for c in found] == [
+        (17.7, "x", "speedup", "improve"),
+        (449.0, "x", "speedup", "improve"),
+    ]
+
+
+def test_count_range_before_steps() -> None:
+    found = extract_claims("We propose X, which generates high-quality images in 1-4 steps.")
+    assert [(c.value_min, c.value_max, c.unit, c.kind) for c in found] == [(1.0, 4.0, "count", "compute")]
+
+
+def test_gigabytes_of_gpu_memory_are_memory_not_hardware() -> None:
+    assert claims("It saves 2.3 GB of GPU memory.")[0][1:4] == (2.3, "absolute", "memory")
+    assert claims("It trains on 48GB GPUs with a 2x speedup.")[0][1] == 2.0
+
+
+def test_budgets_ratios_and_resolutions_are_settings() -> None:
+    found = claims("With a 20% token budget it increases throughput by 3x at 1024 x 1024 with a 1:3 ratio.")
+    assert [c[1] for c in found] == [3.0]
+
+
+def test_nfe_counts_and_plural_computations() -> None:
+    assert claims("It keeps quality in as few as 5 NFEs.")[0][3] == "compute"
+    assert claims("It reduces attention computations by 99.5%.")[0][3:] == ("compute", "reduce")
+
+
+def test_rivals_numbers_in_parentheses_are_baselines() -> None:
+    found = claims(
+        "It reaches 7.59 FID, outperforming FLUX-schnell (7.94 FID / 0.71 GenEval) while 10x faster."
+    )
+    assert [c[1] for c in found] == [7.59, 10.0]
+
+
+def test_far_change_verb_is_shared_by_a_listed_neighbour() -> None:
+    found = claims(
+        "It outperforms several strong LLM baselines by up to 53.31% on in-domain data and 41.67% on the rest."
+    )
+    assert [(c[1], c[3], c[4]) for c in found] == [
+        (53.31, "accuracy", "improve"),
+        (41.67, "accuracy", "improve"),
+    ]
+
+
+def test_outperforming_rivals_by_measures_a_score() -> None:
+    found = claims("It surpasses memory systems such as Bank by up to 11.5%.")
+    assert found[0][3:] == ("accuracy", "improve")
+
+
+def test_percent_of_an_unnamed_thing_takes_the_measure_before() -> None:
+    found = claims("The energy consumption of X is just 21.97% of the original C3D.")
+    assert found[0][3:] == ("energy", "reduce")
+
+
+def test_counts_before_a_named_plural() -> None:
+    found = claims("It is evaluated on 250 CUDA kernels and 8 NLP tasks.")
+    assert [(c[1], c[2]) for c in found] == [(250.0, "count"), (8.0, "count")]
+
+
+def test_bold_latex_numbers_and_compound_double() -> None:
+    found = claims("It achieves $\\mathbf{0.9759}$ on GenEval. Tests on double-hole plates pass.")
+    assert [c[1] for c in found] == [0.9759]
