@@ -29,7 +29,7 @@ from sample import arxiv_daily, hf_daily  # type: ignore[import-not-found]
 SEED = 1402
 PER_SOURCE = 40
 EFFICIENT_SHARE = 30
-HOLDOUTS = [(1403, 15, "check-holdout"), (1404, 10, "check-holdout2")]
+HOLDOUTS = [(1403, 15, "check-holdout"), (1404, 10, "check-holdout2"), (1405, 10, "check-holdout3")]
 EFFICIENCY = re.compile(
     r"\b(speed\w*|faster|accelerat\w*|memory|energy|power|latency|throughput|FLOPs?|cost\w*|compute|"
     r"computation\w*|overhead|GPU hours)\b",
