@@ -1,0 +1,192 @@
+"""The claims store, the one public face of stored claims: kept current at ingest (``refresh``),
+filled for old papers (``backfill``), read by the web, the API and digests (``claims_for``) and asked by
+search which papers pass a ``claim:`` filter (``matching_papers``).
+
+Which abstract a paper's claims were extracted from is kept as a hash, so ingesting an unchanged paper
+again extracts nothing, and a changed abstract replaces its claims in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, func, insert, or_, select, true
+from sqlalchemy.orm import Session
+
+from paperwire.claims.compare import ANY, OPERATORS, ClaimFilter, signed_factor, signed_percent, strength
+from paperwire.claims.extract import Claim, extract_claims
+from paperwire.claims.models import ClaimExtraction, PaperClaim
+from paperwire.db.models import Paper
+
+# Bump when the extractor's rules change: `paperwire claims backfill` then extracts every paper again.
+EXTRACTOR_VERSION = 1
+CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
+
+CLAIMS: Table = PaperClaim.__table__  # type: ignore[assignment]
+EXTRACTIONS: Table = ClaimExtraction.__table__  # type: ignore[assignment]
+PAPERS: Table = Paper.__table__  # type: ignore[assignment]
+CLAIM_COLUMNS = (
+    "text",
+    "start",
+    "stop",
+    "value",
+    "value_min",
+    "value_max",
+    "unit",
+    "unit_text",
+    "kind",
+    "direction",
+)
+CLAIM_ROWS = (
+    select(CLAIMS.c.paper_id, *(CLAIMS.c[name] for name in CLAIM_COLUMNS))
+    .where(CLAIMS.c.paper_id.in_(bindparam("ids", expanding=True)))
+    .order_by(CLAIMS.c.paper_id, CLAIMS.c.position)
+)
+
+Db = Connection | Session
+
+
+def abstract_hash(abstract: str) -> int:
+    digest = hashlib.blake2b(abstract.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _row(paper_id: int, position: int, claim: Claim) -> dict[str, Any]:
+    return {
+        "paper_id": paper_id,
+        "position": position,
+        "text": claim.text,
+        "start": claim.start,
+        "stop": claim.end,
+        "value": claim.value,
+        "value_min": claim.value_min,
+        "value_max": claim.value_max,
+        "unit": claim.unit,
+        "unit_text": claim.unit_text,
+        "kind": claim.kind,
+        "direction": claim.direction,
+        "factor": signed_factor(claim),
+        "percent": signed_percent(claim),
+    }
+
+
+def save(db: Db, extracted: Mapping[int, tuple[int, Sequence[Claim]]]) -> None:
+    """Replace the claims of each paper id with ``(abstract hash, claims)``; the caller owns the transaction."""
+    ids = list(extracted)
+    for chunk in _chunks(ids):
+        db.execute(delete(CLAIMS).where(CLAIMS.c.paper_id.in_(chunk)))
+        db.execute(delete(EXTRACTIONS).where(EXTRACTIONS.c.paper_id.in_(chunk)))
+    rows = [
+        _row(pid, pos, claim) for pid, (_, claims) in extracted.items() for pos, claim in enumerate(claims)
+    ]
+    if rows:
+        db.execute(insert(CLAIMS), rows)
+    if ids:
+        db.execute(
+            insert(EXTRACTIONS),
+            [
+                {"paper_id": pid, "abstract_hash": digest, "extractor_version": EXTRACTOR_VERSION}
+                for pid, (digest, _) in extracted.items()
+            ],
+        )
+
+
+def refresh(db: Db, abstracts: Mapping[int, str]) -> int:
+    """Extract the claims of the papers whose abstract is new or changed since their last extraction
+    (the ingest writer calls this for every paper it inserts or updates); returns how many were extracted."""
+    hashes = {pid: abstract_hash(text) for pid, text in abstracts.items()}
+    stored: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(list(hashes)):
+        query = select(EXTRACTIONS.c.paper_id, EXTRACTIONS.c.abstract_hash, EXTRACTIONS.c.extractor_version)
+        for pid, digest, version in db.execute(query.where(EXTRACTIONS.c.paper_id.in_(chunk))):
+            stored[pid] = (digest, version)
+    todo = {
+        pid: (digest, extract_claims(abstracts[pid]))
+        for pid, digest in hashes.items()
+        if stored.get(pid) != (digest, EXTRACTOR_VERSION)
+    }
+    save(db, todo)
+    return len(todo)
+
+
+def claims_for(db: Db, paper_ids: Sequence[int]) -> dict[int, list[Claim]]:
+    """Each paper's stored claims in text order (papers without claims are absent)."""
+    out: dict[int, list[Claim]] = {}
+    unique = list(dict.fromkeys(paper_ids))
+    for chunk in _chunks(unique):
+        for pid, text, start, stop, *rest in db.execute(CLAIM_ROWS, {"ids": list(chunk)}):
+            out.setdefault(pid, []).append(Claim(text, start, stop, *rest))
+    return out
+
+
+def _condition(wanted: ClaimFilter) -> Any:
+    clauses = [] if wanted.kind == ANY else [CLAIMS.c.kind == wanted.kind]
+    if wanted.op is not None and wanted.number is not None:
+        clauses.append(OPERATORS[wanted.op](CLAIMS.c[wanted.column], wanted.number))
+    return and_(true(), *clauses)
+
+
+def matching_papers(db: Db, filters: Sequence[ClaimFilter]) -> set[int]:
+    """Ids of the papers that have, for every filter, a claim passing it (one indexed query per filter)."""
+    found: set[int] | None = None
+    for wanted in filters:
+        ids = set(db.execute(select(CLAIMS.c.paper_id).where(_condition(wanted)).distinct()).scalars())
+        found = ids if found is None else found & ids
+        if not found:
+            return set()
+    return found or set()
+
+
+def claimed_factor(claims: Sequence[Claim], filters: Sequence[ClaimFilter] = ()) -> float:
+    """A paper's strongest claim (that passes ``filters``, any claim without them), for sorting."""
+    chosen = [c for c in claims if all(f.matches(c) for f in filters)] if filters else claims
+    return max((strength(c) for c in chosen), default=0.0)
+
+
+def pending(engine: Engine, *, again: bool = False) -> int:
+    """How many papers ``backfill`` would extract."""
+    with engine.connect() as conn:
+        query = select(func.count()).select_from(_todo(again, 0).subquery())
+        return int(conn.execute(query).scalar() or 0)
+
+
+def _todo(again: bool, after: int) -> Any:
+    query = select(PAPERS.c.id, PAPERS.c.abstract).where(PAPERS.c.id > after)
+    if again:
+        return query
+    joined = PAPERS.outerjoin(EXTRACTIONS, EXTRACTIONS.c.paper_id == PAPERS.c.id)
+    return query.select_from(joined).where(
+        or_(EXTRACTIONS.c.paper_id.is_(None), EXTRACTIONS.c.extractor_version != EXTRACTOR_VERSION)
+    )
+
+
+def backfill(
+    engine: Engine,
+    *,
+    again: bool = False,
+    batch_size: int = 1000,
+    advance: Callable[[int], None] = lambda _n: None,
+) -> tuple[int, int]:
+    """Extract the claims of every paper not extracted yet by this extractor version (``again``: every
+    paper), one transaction per batch in id order, so an interrupted run resumes where it stopped.
+    Returns (papers extracted, claims stored)."""
+    papers = found = 0
+    after = 0
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(_todo(again, after).order_by(PAPERS.c.id).limit(batch_size)).all()
+            if not rows:
+                return papers, found
+            extracted = {pid: (abstract_hash(text), extract_claims(text)) for pid, text in rows}
+            save(conn, extracted)
+        after = rows[-1][0]
+        papers += len(rows)
+        found += sum(len(claims) for _, claims in extracted.values())
+        advance(len(rows))
