@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, delete, select
 
-from paperwire.claims import Claim, extract_claims
-from paperwire.claims import store
+from paperwire.claims import Claim, extract_claims, store
 from paperwire.claims.compare import parse_claim_filter
 from paperwire.claims.models import ClaimExtraction
 from paperwire.db.models import Paper
