@@ -52,5 +52,6 @@ def label(claim: Claim) -> str:
         if claim.kind == "speedup" and improve:
             return f"{amount} % faster"
         return f"{sign}{amount} % {noun}".strip()
+    # an amount ("to 12.66 FPS", "3,072 GPUs") is shown as stated: a sign would read as a change by it
     unit = f" {claim.unit_text}" if claim.unit == "absolute" and claim.unit_text else ""
-    return f"{sign}{amount}{unit} {noun}".strip()
+    return f"{amount}{unit} {noun}".strip()

@@ -22,6 +22,7 @@ from paperwire.db.models import Paper
 
 # Bump when the extractor's rules change: `paperwire claims backfill` then extracts every paper again.
 EXTRACTOR_VERSION = 1
+CLAIM_SORT_DEPTH = 1000  # sort:claim orders this many of a search's best matches by their claims
 CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
 
 CLAIMS: Table = PaperClaim.__table__  # type: ignore[assignment]
@@ -133,6 +134,14 @@ def _condition(wanted: ClaimFilter) -> Any:
     return and_(true(), *clauses)
 
 
+def matching_ids(filters: Sequence[ClaimFilter]) -> Any:
+    """A statement selecting the ids ``matching_papers`` returns, for use as a subquery."""
+    query: Any = select(CLAIMS.c.paper_id).where(_condition(filters[0])).distinct()
+    for wanted in filters[1:]:
+        query = query.intersect(select(CLAIMS.c.paper_id).where(_condition(wanted)))
+    return query
+
+
 def matching_papers(db: Db, filters: Sequence[ClaimFilter]) -> set[int]:
     """Ids of the papers that have, for every filter, a claim passing it (one indexed query per filter)."""
     found: set[int] | None = None
@@ -145,8 +154,8 @@ def matching_papers(db: Db, filters: Sequence[ClaimFilter]) -> set[int]:
 
 
 def claimed_factor(claims: Sequence[Claim], filters: Sequence[ClaimFilter] = ()) -> float:
-    """A paper's strongest claim (that passes ``filters``, any claim without them), for sorting."""
-    chosen = [c for c in claims if all(f.matches(c) for f in filters)] if filters else claims
+    """A paper's strongest claim (that passes one of ``filters``, any claim without them), for sorting."""
+    chosen = [c for c in claims if any(f.matches(c) for f in filters)] if filters else claims
     return max((strength(c) for c in chosen), default=0.0)
 
 

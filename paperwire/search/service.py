@@ -40,7 +40,6 @@ T = TypeVar("T")
 MODES = ("hybrid", "keyword", "semantic")
 MAX_LIMIT = 1000
 FILTER_DEPTHS = (4, 16, 64)  # how much deeper semantic search looks when filters drop its candidates
-CLAIM_SORT_DEPTH = MAX_LIMIT  # sort:claim orders this many of the best matches by their claims
 QUERY_VECTORS = 1024  # query embeddings kept (1.5 kB each): the next page or another filter reuses one
 
 
@@ -252,7 +251,10 @@ class SearchService:
             semantic = False
         elif mode != "keyword" and not parsed.text.strip():
             used = "keyword (filters only)"
-        wanted, late = max(offset + limit, CLAIM_SORT_DEPTH if parsed.sort_by_claim else 0), False
+        wanted, late = (
+            max(offset + limit, claims_store.CLAIM_SORT_DEPTH if parsed.sort_by_claim else 0),
+            False,
+        )
         if not semantic or vectors is None:
             ranked, total = self._keyword(parsed, wanted)
         elif mode == "semantic":

@@ -1,9 +1,9 @@
 """The app's one search backend: ``paperwire.search.service.SearchService``, or a keyword fallback.
 
 A store without a search index (only the bundled sample, ``paperwire index`` not run yet) still gets a
-working /search page: the fallback matches every term in titles and abstracts with SQL ``LIKE`` and
-skips filters it cannot apply. ``Results.mode`` says which one answered, and the page shows it. Once
-the index exists (checked on every call, a file stat) the real service answers.
+working /search page: the fallback matches every term in titles and abstracts with SQL ``LIKE``, applies
+``claim:`` filters and skips the filters it cannot apply. ``Results.mode`` says which one answered, and the
+page shows it. Once the index exists (checked on every call, a file stat) the real service answers.
 
 What the service answers depends on the index alone (hits carry ids, scores and highlights, never
 upvotes), so answers are kept in small per-process LRU caches keyed on the index's stamp: the
@@ -32,6 +32,8 @@ from fastapi import FastAPI, Request
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from paperwire.claims.compare import parse_claim_filter
+from paperwire.claims.store import CLAIM_SORT_DEPTH, claimed_factor, claims_for, matching_ids
 from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.lru import LRU
@@ -82,7 +84,8 @@ TERM = re.compile(r'-?"[^"]+"|\S+')
 
 
 def _terms(query: str) -> list[str]:
-    """Plain words and phrases; operators the fallback cannot honour (author:, cat:, -x) are skipped."""
+    """Plain words and phrases; operators the fallback cannot honour (author:, cat:, -x) are skipped
+    (``claim:`` filters it honours separately)."""
     terms = []
     for raw in TERM.findall(query):
         if raw.startswith("-") or (":" in raw and not raw.startswith('"')):
@@ -132,21 +135,30 @@ class KeywordFallback:
     ) -> Results:
         started = time.perf_counter()
         terms = _terms(query)
-        if not terms:
+        claims = [parse_claim_filter(t[6:]) for t in query.split() if t.lower().startswith("claim:")]
+        if not terms and not claims:
             return Results([], 0, "keyword", query, 0.0)
         conditions = [
             or_(func.lower(Paper.title).contains(t.lower()), func.lower(Paper.abstract).contains(t.lower()))
             for t in terms
         ]
+        if claims:
+            conditions.append(Paper.id.in_(matching_ids(claims)))
+        by_claim = "sort:claim" in query.lower().split()
         with Session(self.engine) as db:
             total = int(db.execute(select(func.count(Paper.id)).where(and_(*conditions))).scalar_one())
-            rows = db.execute(
+            newest = (
                 select(Paper.id, Paper.arxiv_id, Paper.title, Paper.abstract)
                 .where(and_(*conditions))
                 .order_by(Paper.published.desc(), Paper.arxiv_id.desc())
-                .limit(limit)
-                .offset(offset)
-            ).all()
+            )
+            if by_claim:  # as the service does: its newest CLAIM_SORT_DEPTH matches, strongest claim first
+                rows = list(db.execute(newest.limit(CLAIM_SORT_DEPTH)).all())
+                found = claims_for(db, [row[0] for row in rows])
+                rows.sort(key=lambda row: -claimed_factor(found.get(row[0], []), claims))
+                rows = rows[offset : offset + limit]
+            else:
+                rows = list(db.execute(newest.limit(limit).offset(offset)).all())
         hits = [
             Hit(
                 pid,

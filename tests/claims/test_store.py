@@ -65,7 +65,7 @@ def test_backfill_fills_what_ingest_did_not_and_resumes(engine: Engine) -> None:
     seen: list[int] = []
     assert store.backfill(engine, batch_size=2, advance=seen.append)[0] == 5
     assert seen == [2, 2, 1] and store.pending(engine) == 0
-    assert all(stored(engine, pid) == extract_claims(abstracts[pid]) for pid in ids)
+    assert all(stored(engine, pid) == extract_claims(abstracts[pid]) != [] for pid in ids[:5])
     assert store.backfill(engine) == (0, 0)  # nothing left: a rerun is free
     assert store.backfill(engine, again=True)[0] == 8
 

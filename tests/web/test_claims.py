@@ -26,13 +26,14 @@ def _claim(abstract: str, value: float, unit: str, kind: str, direction: str, nt
 
 @pytest.fixture
 def claimed(engine: Engine, settings: Settings) -> dict[str, str]:
-    """Three listed papers given known claims, and the keyword index built: {role: arXiv id}."""
+    """Three listed papers given known claims (the others none), the keyword index built: {role: arXiv id}."""
     with engine.begin() as conn:
         papers = conn.execute(select(Paper.id, Paper.arxiv_id, Paper.abstract).order_by(Paper.arxiv_id)).all()
         fast, lean, both = papers[:3]
         store.save(
             conn,
             {
+                **{p.id: (0, []) for p in papers},  # only these known claims, not what ingest extracted
                 fast.id: (1, [_claim(fast.abstract, 3, "x", "speedup", "improve")]),
                 lean.id: (2, [_claim(lean.abstract, 61, "%", "memory", "reduce")]),
                 both.id: (

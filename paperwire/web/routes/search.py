@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 
 from paperwire.web.deps import OptionalUser, SessionDep, run_page_work
 from paperwire.web.searching import get_search
@@ -49,6 +50,11 @@ def full_query(
     return " ".join(p for p in parts if p)
 
 
+def _blank_is_none(value: object) -> object:
+    """The form's empty date fields arrive as ``after=&before=``: no date, not an invalid one."""
+    return value or None
+
+
 @router.get("/search", name="search_page")
 async def search_page(
     request: Request,
@@ -59,8 +65,8 @@ async def search_page(
     cat: Annotated[str, Query(max_length=40)] = "",
     author: Annotated[str, Query(max_length=200)] = "",
     has_code: bool = False,
-    after: dt.date | None = None,
-    before: dt.date | None = None,
+    after: Annotated[dt.date | None, BeforeValidator(_blank_is_none)] = None,
+    before: Annotated[dt.date | None, BeforeValidator(_blank_is_none)] = None,
     claim: Annotated[str, Query(max_length=200)] = "",
     sort: Literal["relevance", "claim"] = "relevance",
     p: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
