@@ -23,6 +23,9 @@ from paperwire.db.models import Paper
 # Bump when the extractor's rules change: `paperwire claims backfill` then extracts every paper again.
 EXTRACTOR_VERSION = 1
 CLAIM_SORT_DEPTH = 1000  # sort:claim orders this many of a search's best matches by their claims
+# Most papers of one ingest batch extracted in its transaction (a day's list, a submission); beyond it,
+# a bulk load, the papers wait for `paperwire claims backfill`.
+INLINE_LIMIT = 1000
 CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
 
 CLAIMS: Table = PaperClaim.__table__  # type: ignore[assignment]
@@ -81,9 +84,7 @@ def _row(paper_id: int, position: int, claim: Claim) -> dict[str, Any]:
 def save(db: Db, extracted: Mapping[int, tuple[int, Sequence[Claim]]]) -> None:
     """Replace the claims of each paper id with ``(abstract hash, claims)``; the caller owns the transaction."""
     ids = list(extracted)
-    for chunk in _chunks(ids):
-        db.execute(delete(CLAIMS).where(CLAIMS.c.paper_id.in_(chunk)))
-        db.execute(delete(EXTRACTIONS).where(EXTRACTIONS.c.paper_id.in_(chunk)))
+    forget(db, ids)
     rows = [
         _row(pid, pos, claim) for pid, (_, claims) in extracted.items() for pos, claim in enumerate(claims)
     ]
@@ -99,22 +100,31 @@ def save(db: Db, extracted: Mapping[int, tuple[int, Sequence[Claim]]]) -> None:
         )
 
 
-def refresh(db: Db, abstracts: Mapping[int, str]) -> int:
-    """Extract the claims of the papers whose abstract is new or changed since their last extraction
-    (the ingest writer calls this for every paper it inserts or updates); returns how many were extracted."""
+def refresh(db: Db, abstracts: Mapping[int, str], *, inline_limit: int = INLINE_LIMIT) -> int:
+    """Bring the claims of these papers (the ingest writer passes every paper it inserts or updates) in line
+    with their abstracts: those whose abstract is new or changed get their claims extracted now, in the
+    caller's transaction, when there are at most ``inline_limit`` of them. A bigger batch (a bulk load) only
+    drops its stale claims and leaves the papers to ``backfill``, since extraction (about 7 ms an abstract)
+    would otherwise dominate ingest. Returns how many were extracted."""
     hashes = {pid: abstract_hash(text) for pid, text in abstracts.items()}
     stored: dict[int, tuple[int, int]] = {}
     for chunk in _chunks(list(hashes)):
         query = select(EXTRACTIONS.c.paper_id, EXTRACTIONS.c.abstract_hash, EXTRACTIONS.c.extractor_version)
         for pid, digest, version in db.execute(query.where(EXTRACTIONS.c.paper_id.in_(chunk))):
             stored[pid] = (digest, version)
-    todo = {
-        pid: (digest, extract_claims(abstracts[pid]))
-        for pid, digest in hashes.items()
-        if stored.get(pid) != (digest, EXTRACTOR_VERSION)
-    }
-    save(db, todo)
+    todo = [pid for pid, digest in hashes.items() if stored.get(pid) != (digest, EXTRACTOR_VERSION)]
+    if len(todo) > inline_limit:
+        forget(db, [pid for pid in todo if pid in stored])
+        return 0
+    save(db, {pid: (hashes[pid], extract_claims(abstracts[pid])) for pid in todo})
     return len(todo)
+
+
+def forget(db: Db, paper_ids: Sequence[int]) -> None:
+    """Drop these papers' claims and extraction marks: ``backfill`` extracts them again."""
+    for chunk in _chunks(list(paper_ids)):
+        db.execute(delete(CLAIMS).where(CLAIMS.c.paper_id.in_(chunk)))
+        db.execute(delete(EXTRACTIONS).where(EXTRACTIONS.c.paper_id.in_(chunk)))
 
 
 def claims_for(db: Db, paper_ids: Sequence[int]) -> dict[int, list[Claim]]:
@@ -181,11 +191,37 @@ def backfill(
     *,
     again: bool = False,
     batch_size: int = 1000,
+    workers: int = 0,
     advance: Callable[[int], None] = lambda _n: None,
 ) -> tuple[int, int]:
     """Extract the claims of every paper not extracted yet by this extractor version (``again``: every
     paper), one transaction per batch in id order, so an interrupted run resumes where it stopped.
+    ``workers`` processes extract while this one reads and writes (0: extract inline).
     Returns (papers extracted, claims stored)."""
+    if workers <= 0:
+        return _backfill(engine, again, batch_size, lambda texts: [extract_claims(t) for t in texts], advance)
+    from concurrent.futures import ProcessPoolExecutor
+
+    from paperwire.processes import exit_with_parent
+
+    with ProcessPoolExecutor(workers, initializer=exit_with_parent) as pool:
+        chunk = max(1, batch_size // (4 * workers))
+        return _backfill(
+            engine,
+            again,
+            batch_size,
+            lambda texts: list(pool.map(extract_claims, texts, chunksize=chunk)),
+            advance,
+        )
+
+
+def _backfill(
+    engine: Engine,
+    again: bool,
+    batch_size: int,
+    extract: Callable[[list[str]], list[list[Claim]]],
+    advance: Callable[[int], None],
+) -> tuple[int, int]:
     papers = found = 0
     after = 0
     while True:
@@ -193,7 +229,11 @@ def backfill(
             rows = conn.execute(_todo(again, after).order_by(PAPERS.c.id).limit(batch_size)).all()
             if not rows:
                 return papers, found
-            extracted = {pid: (abstract_hash(text), extract_claims(text)) for pid, text in rows}
+            texts = [text for _, text in rows]
+            extracted = {
+                pid: (abstract_hash(text), claims)
+                for (pid, text), claims in zip(rows, extract(texts), strict=True)
+            }
             save(conn, extracted)
         after = rows[-1][0]
         papers += len(rows)

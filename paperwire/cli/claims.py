@@ -80,14 +80,22 @@ def _id_of(raw: str) -> object:
     show_default=True,
     help="Papers per transaction (an interrupted run resumes after the last one committed).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Processes that extract while the main one reads and writes (0: inline) [default: one per core].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
 @pass_app
-def backfill(app: AppContext, again: bool, batch_size: int, as_json: bool) -> None:
+def backfill(app: AppContext, again: bool, batch_size: int, workers: int | None, as_json: bool) -> None:
     """Extract and store the claims of every paper in the store that has none yet.
 
-    Ingest keeps claims current by itself; run this once after upgrading, or with --again after the
-    extractor changed. Safe to interrupt and run again: it resumes where it stopped.
+    Ingest extracts the claims of new or changed abstracts itself when a batch holds at most 1,000 of
+    them; run this after a bulk load, once after upgrading, or with --again after the extractor changed.
+    Safe to interrupt and run again: it resumes where it stopped.
     """
+    import os
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -108,7 +116,11 @@ def backfill(app: AppContext, again: bool, batch_size: int, as_json: bool) -> No
     ) as bar:
         task = bar.add_task("extracting claims", total=total)
         papers, found = store.backfill(
-            app.engine, again=again, batch_size=batch_size, advance=lambda n: bar.advance(task, n)
+            app.engine,
+            again=again,
+            batch_size=batch_size,
+            workers=(os.cpu_count() or 1) if workers is None else workers,
+            advance=lambda n: bar.advance(task, n),
         )
     seconds = time.perf_counter() - started
     counts = {"papers": papers, "claims": found, "seconds": round(seconds, 3)}

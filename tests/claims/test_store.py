@@ -113,3 +113,14 @@ def test_matching_papers_compare_signed_values(engine: Engine) -> None:
         assert find("speedup>=2", "memory") == {a}
         assert find("any") == {a, b}
         assert find("latency") == set()
+
+
+def test_a_bulk_batch_leaves_claims_to_backfill_and_drops_stale_ones(engine: Engine) -> None:
+    a = write(engine, FIRST, arxiv_id="2401.00001")
+    b = write(engine, FIRST, arxiv_id="2401.00002")
+    assert stored(engine, a) and store.pending(engine) == 0
+    with engine.begin() as conn:  # as the writer would pass a batch of changed abstracts over the limit
+        assert store.refresh(conn, {a: SECOND, b: SECOND}, inline_limit=1) == 0
+    assert stored(engine, a) == [] and store.pending(engine) == 2  # nothing stale shown meanwhile
+    papers, found = store.backfill(engine, workers=1)
+    assert papers == 2 and found == 2 * len(extract_claims(FIRST))  # the store's abstracts, read again
