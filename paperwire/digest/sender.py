@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from paperwire.claims import Claim
+from paperwire.claims.store import claims_for
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.session import make_sessionmaker
@@ -101,6 +103,7 @@ class _Batch:
     subs: dict[int, Subscription]
     papers: dict[int, Paper]
     upvotes: dict[int, int]
+    claims: dict[int, list[Claim]]
 
 
 def _load(engine: Engine, row_ids: Sequence[int]) -> _Batch:
@@ -123,8 +126,9 @@ def _load(engine: Engine, row_ids: Sequence[int]) -> _Batch:
                 .group_by(DailyEntry.paper_id)
             ).all()
         )
+        claims = claims_for(session, list(paper_ids))
         session.expunge_all()
-    return _Batch(rows, subs, papers, {int(k): int(v) for k, v in upvotes.items()})
+    return _Batch(rows, subs, papers, {int(k): int(v) for k, v in upvotes.items()}, claims)
 
 
 def _mail_error(code: int, reply: bytes | str) -> MailError:
@@ -294,7 +298,7 @@ def _prepare(
             sub,
             row.period_key.split(":", 1)[0],
             row.period_end,
-            sections_for(row.items, batch.papers, batch.upvotes, settings, renderer.views),
+            sections_for(row.items, batch.papers, batch.upvotes, settings, renderer.views, batch.claims),
             row.message_id,
             Links.for_subscription(settings, sub),
             clock(),
@@ -446,7 +450,13 @@ def preview(
         sub,
         period.cadence,
         period.day,
-        sections_for([item.as_dict() for item in composition.items], papers, upvotes, settings),
+        sections_for(
+            [item.as_dict() for item in composition.items],
+            papers,
+            upvotes,
+            settings,
+            claims=claims_for(session, ids),
+        ),
         digest_message_id(settings, period.key, sub.id),
         Links.for_subscription(settings, sub),
         now,
