@@ -83,6 +83,14 @@ def _match(abstract: str, gold: list[dict[str, Any]], pred: list[dict[str, Any]]
     return out
 
 
+def _same_value(gold: dict[str, Any], pred: dict[str, Any]) -> bool:
+    keys = ("value",) if "value" in gold else ("value_min", "value_max")
+    return all(
+        isinstance(pred.get(k), float | int) and abs(pred[k] - gold[k]) <= 1e-6 * max(1.0, abs(gold[k]))
+        for k in keys
+    )
+
+
 def _f1(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
     p = tp / n_pred if n_pred else 0.0
     r = tp / n_gold if n_gold else 0.0
@@ -94,7 +102,7 @@ def _f1(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
 
 
 def score(records: list[dict[str, Any]], extractor: Extractor, errors: bool = False) -> dict[str, Any]:
-    n_gold = n_pred = tp = full = kind_ok = dir_ok = unit_ok = 0
+    n_gold = n_pred = tp = full = kind_ok = dir_ok = unit_ok = value_ok = 0
     eff_gold = eff_pred = eff_tp = 0
     for r in records:
         gold, pred = r["claims"], extractor(r["abstract"])
@@ -105,6 +113,7 @@ def score(records: list[dict[str, Any]], extractor: Extractor, errors: bool = Fa
             kind_ok += g["kind"] == p["kind"]
             dir_ok += g["direction"] == p["direction"]
             unit_ok += g["unit"] == p["unit"]
+            value_ok += _same_value(g, p)
             full += (g["unit"], g["kind"], g["direction"]) == (p["unit"], p["kind"], p["direction"])
             if errors and (g["unit"], g["kind"], g["direction"]) != (p["unit"], p["kind"], p["direction"]):
                 print(
@@ -130,6 +139,7 @@ def score(records: list[dict[str, Any]], extractor: Extractor, errors: bool = Fa
         "kind_accuracy": round(kind_ok / tp, 3) if tp else 0.0,
         "direction_accuracy": round(dir_ok / tp, 3) if tp else 0.0,
         "unit_accuracy": round(unit_ok / tp, 3) if tp else 0.0,
+        "value_accuracy": round(value_ok / tp, 3) if tp else 0.0,
     }
 
 

@@ -62,28 +62,32 @@ class Claim:
 
 def extract_claims(abstract: str) -> list[Claim]:
     """The claims in ``abstract``, in text order; each ``text`` is ``abstract[start:end]``."""
-    mentions = find_mentions(abstract)
-    sentences = _sentences(abstract)
-    background = _background(abstract, sentences)
-    urls = [(m.start(), m.end()) for m in _URL.finditer(abstract)]
+    # Abstracts arrive line-wrapped; the rules read every whitespace character as a space, which keeps
+    # offsets, so "API\ncalls" is "API calls" to them and the claims' text is cut from the original.
+    text = abstract.translate(_FLAT)
+    mentions = find_mentions(text)
+    sentences = _sentences(text)
+    background = _background(text, sentences)
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     kept: list[tuple[Mention, str, str | None, str]] = []  # mention, unit, unit_text, count kind
-    for _index, mention in enumerate(mentions):
+    for mention in mentions:
         if any(s <= mention.start < e for s, e in urls) or _in_background(mention, sentences, background):
             continue
-        decided = _accept(abstract, mention)
+        decided = _accept(text, mention)
         if decided is not None:
             kept.append((mention, *decided))
-    kept = _drop_baselines(abstract, kept)
+    kept = _drop_baselines(text, kept)
     drafts: list[_Draft] = []
     for position, (mention, unit, unit_text, count_kind) in enumerate(kept):
         lower = drafts[-1].end if drafts else 0
-        upper = kept[position + 1][0].start if position + 1 < len(kept) else len(abstract)
-        drafts.append(_draft(abstract, mention, unit, unit_text, count_kind, lower, upper, sentences))
-    _borrow(abstract, drafts)
+        upper = kept[position + 1][0].start if position + 1 < len(kept) else len(text)
+        drafts.append(_draft(text, mention, unit, unit_text, count_kind, lower, upper, sentences))
+    _borrow(text, drafts)
     return [_finish(abstract, d) for d in drafts]
 
 
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:github\.io|com|org)\S*")
+_FLAT = {ord(c): " " for c in "\n\r\t\f\v\u00a0\u2028\u2029"}
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:github\.io|com|org|net)\b\S*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\\$])")
 _GLUED_AFTER = re.compile(
     r"^-(?:bit|bits|dimensional|degree|layer|layers|stage|step|shot|way|hop|turn|round|view|head|gram|th|"
@@ -317,7 +321,7 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
 _SCORE_NAME = re.compile(
     r"(?:\b|^)(f1|m?ap(?:@[\d.:]+)?|auc|fid|[rg]fid|psnr|ssim|ms-ssim|lpips|recall|precision|ndcg(?:@\d+)?|"
     r"bleu|rouge[-\w]*|accuracy|spl|geneval|imagereward|fvd|cider|chrf\+*|j&f|miou|iou|dice|wer|cer|epe|"
-    r"rmse|mae|loss|perplexity|kappa|gini|correlation|rtf|db)(?:\b|$)",
+    r"rmse|mae|loss|perplexity|kappa|gini|correlation|rtf|db|error)(?:\b|$)",
     re.IGNORECASE,
 )
 _ZERO_TO_HUNDRED = re.compile(
@@ -491,6 +495,8 @@ def _kind(
             best = (hit[0], rank, name, hit[1], hit[2])
     if best is not None and best[0] <= 45:
         return best[2], (best[0], best[3], best[4])
+    if unit == "x" and re.match(r"\s*(?:smaller|larger|bigger|lighter|more compact)\b", text[m.end : right]):
+        return "size", None
     if of_the is not None:
         return "other", None
     if unit == "absolute" and unit_text in _ERROR_UNITS:
@@ -548,6 +554,8 @@ def _direction(
     neutral = [f for f in found if f[2] == "neutral" and f[0] <= 45]
     if unit == "%" and kind in _EFFICIENT and re.match(r"\s*of\s+(?:the\s+)?", text[m.end : m.end + 10]):
         return "reduce", None  # "in 47% of the wall-clock time"
+    if unit == "x" and kind in {"throughput", "accuracy"}:
+        return "improve", None  # "a 3x throughput"
     if neutral:
         return "neutral", (neutral[0][0], neutral[0][3], neutral[0][4])
     return "neutral", None

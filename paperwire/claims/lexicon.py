@@ -48,7 +48,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         "compute",
         re.compile(
             r"\b(?:[gtpm]?flops?|macs|computation(?:al)?|compute|gpu[- ]hours?|inference steps|sampling steps|"
-            r"denoising steps|steps|epochs|token consumption|tokens|token budget|reasoning budget|budget|"
+            r"denoising steps|steps|epochs|token consumption|token usage|token count|tokens|token budget|reasoning budget|budget|"
             r"response length|length|nfes?|function evaluations|activated experts|rollouts|iterations)\b",
             re.IGNORECASE,
         ),
@@ -82,7 +82,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         "accuracy",
         re.compile(
             r"(?:\b(?:accuracy|acc|f1(?:-score)?|f-score|m?ap|ap\d*|auc|auroc|bleu|rouge[-\w]*|meteor|cider|"
-            r"chrf\+*|psnr|ssim|ms-ssim|lpips|fid|[rg]fid|fvd|is|ndcg|mrr|recall|precision|success(?: rates?)?|"
+            r"chrf\+*|psnr|ssim|ms-ssim|lpips|fid|[rg]fid|fvd|ndcg|mrr|recall|precision|success(?: rates?)?|"
             r"pass(?: rates?)?|asr|win[- ]rates?|performance|improvements?|gains?|outperform\w*|surpass\w*|"
             r"score|scores|points|j&f|dice|m?iou|em|exact match|preference|fidelity|quality|geneval|"
             r"imagereward|spl|calibration|completion rates?|detection rates?|harmless rates?|pass@\d+|"

@@ -158,13 +158,16 @@ MENTION = re.compile(
 )
 RANGE_SEP = re.compile(r"\s?[-–—~]\s?|\s(?:to)\s(?:~|about\s|approximately\s)?")
 SPELLED = re.compile(
-    r"(?P<orders>(?:(?P<ocount>a|an|one|two|three|four|five|six|several)\s+)orders?\s+of\s+magnitude)"
+    r"\b(?=[aotfsenhdiw])(?:(?P<orders>(?:(?P<ocount>a|an|one|two|three|four|five|six|several)\s+)orders?\s+of\s+magnitude)"
     r"|(?P<word>\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred|a\s+hundred|thousand)\b)"
     r"(?P<wunit>[\s-]+(?:times|fold)\b)"
     r"|(?P<twice>\btwice\b)|(?P<double>\b(?:doubl(?:e|es|ed|ing))\b)|(?P<halve>\bhalv(?:e|es|ed|ing)\b)"
-    r"|(?P<third>\b(?:one|a)[\s-]third\b)",
+    r"|(?P<third>\b(?:one|a)[\s-]third\b))",
     re.IGNORECASE,
 )
+
+
+_SPELLED_HINT = re.compile(r"magnitude|times|fold|twice|doubl|halv|third", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ def parse_number(text: str) -> float:
         power = re.match(r"\{?([-−]?\d+)", parts[1])
         exponent = int(power.group(1).replace("−", "-")) if power else 0
         text = parts[0]
-    m = re.match(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)\s?([A-Za-z]+)?", text)
+    m = re.match(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)[\s-]?([A-Za-z]+)?", text)
     if m is None:
         raise ValueError(f"not a number: {text!r}")
     value = float(m.group(1).replace(",", ""))
@@ -218,7 +221,7 @@ def _unit_of(unit: str | None) -> tuple[str, str | None]:
 
 def find_mentions(text: str) -> list[Mention]:
     """Every numeric mention in ``text``, in order, not overlapping; "1.6x - 4.1x" is one range."""
-    singles = [_single(m) for m in MENTION.finditer(text)]
+    singles = [_single(m) for m in _matches(text)]
     found: list[Mention] = []
     for mention in singles:
         previous = found[-1] if found else None
@@ -229,6 +232,24 @@ def find_mentions(text: str) -> list[Mention]:
     found.extend(_spelled(text, found))
     found.sort(key=lambda mention: mention.start)
     return found
+
+
+_DIGIT_TOKEN = re.compile(r"\S*\d\S*")
+
+
+def _matches(text: str) -> list[re.Match[str]]:
+    """MENTION's matches, tried only where a token holds a digit (a whole-text scan is several times slower)."""
+    out: list[re.Match[str]] = []
+    done = 0
+    for token in _DIGIT_TOKEN.finditer(text):
+        pos = max(token.start(), done)
+        while pos < token.end():
+            m = MENTION.search(text, pos, token.end() + 40)
+            if m is None or m.start() >= token.end():
+                break
+            out.append(m)
+            pos = done = m.end()
+    return out
 
 
 def _joins(text: str, low: Mention, high: Mention) -> bool:
@@ -302,6 +323,8 @@ def _single(m: re.Match[str]) -> Mention:
 
 def _spelled(text: str, numeric: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
+    if not _SPELLED_HINT.search(text):
+        return out
     taken = [(n.start, n.end) for n in numeric]
     for m in SPELLED.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
