@@ -3,7 +3,8 @@ filled for old papers (``backfill``), read by the web, the API and digests (``cl
 search which papers pass a ``claim:`` filter (``matching_papers``).
 
 Which abstract a paper's claims were extracted from is kept as a hash, so ingesting an unchanged paper
-again extracts nothing, and a changed abstract replaces its claims in the same transaction.
+again extracts nothing, and a changed abstract replaces its claims in the same transaction (in a bulk
+batch, over ``INLINE_LIMIT``, its old claims are dropped and ``backfill`` extracts the new ones).
 """
 
 from __future__ import annotations
@@ -153,14 +154,8 @@ def matching_ids(filters: Sequence[ClaimFilter]) -> Any:
 
 
 def matching_papers(db: Db, filters: Sequence[ClaimFilter]) -> set[int]:
-    """Ids of the papers that have, for every filter, a claim passing it (one indexed query per filter)."""
-    found: set[int] | None = None
-    for wanted in filters:
-        ids = set(db.execute(select(CLAIMS.c.paper_id).where(_condition(wanted)).distinct()).scalars())
-        found = ids if found is None else found & ids
-        if not found:
-            return set()
-    return found or set()
+    """Ids of the papers that have, for every filter, a claim passing it (none without filters)."""
+    return set(db.execute(matching_ids(filters)).scalars()) if filters else set()
 
 
 def claimed_factor(claims: Sequence[Claim], filters: Sequence[ClaimFilter] = ()) -> float:
