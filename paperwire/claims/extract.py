@@ -171,6 +171,10 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         ):
             return None
         return ("x", None, "")
+    if not m.unit and _FACTOR_OF.search(before):
+        return ("x", None, "")  # "by a factor of 3"
+    if m.unit == "x" and re.match(r"\s*(?:NVIDIA|Nvidia|A100|H100|H800|H200|V100|A6000|RTX|TPU|GPU)", after):
+        return ("count", None, "compute")  # "8 x A100 GPUs"
     if m.unit == "x" and re.match(r"\s?\$?\s?\d", after):
         return None  # 1024 x 1024, 25m x 25m
     if m.unit == "x" and re.match(r"\s*cross[- ]validation", after, re.I):
@@ -197,9 +201,14 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     return _bare(text, m, before, after)
 
 
+_FACTOR_OF = re.compile(r"\bfactor\s+of\s+(?:up\s+to\s+|about\s+|approximately\s+|over\s+|~)?\$?$", re.I)
+
+
 def _glued(text: str, m: Mention, before: str, after: str) -> bool:
     """A digit inside a name (LLaMA2-7B, A100, CIFAR-100, top-1, mAP@50, v0.3, 3D, O(n^2), [12])."""
     prev = before[-1:] if before else ""
+    if prev == "/" and len(before) >= 2 and before[-2] in "%x×":
+        return False  # "2.5%/2.7%"
     if prev and (prev.isalnum() or prev in "_@/^{.\\'’"):
         return True
     if prev in "-–" and len(before) >= 2 and (before[-2].isalnum() or before[-2] in ")"):
@@ -266,6 +275,8 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         return None
     previous = _word_before(text, m.start)
     prev_clean = previous.strip("(,;:")
+    if re.fullmatch(r"\d+(?:\.\d+)?", prev_clean) and re.search(r"[A-Z]\w*\s+\S+\s+$", before):
+        return None  # "Llama 3 8B": the size is part of the name
     if (
         prev_clean
         and any(c.isupper() for c in prev_clean)
@@ -346,7 +357,7 @@ def _score_unit(value: float, before: str, after: str) -> tuple[str, str | None,
 
 _COMPARED = re.compile(
     r"\b(?:compared\s+(?:to|with)|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
-    r"versus|vs\.?)\s[^,;.]{0,50}$",
+    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows)\b)[^,;.()]){0,50}$",
     re.IGNORECASE,
 )
 
@@ -504,7 +515,6 @@ def _kind(
     return ("accuracy" if unit == "%" else "other"), None
 
 
-_WEAK_REDUCE = re.compile(r"(?:only|just|merely|fraction)", re.IGNORECASE)
 _STRONG_REDUCE = re.compile(lx.REDUCE.pattern.replace("only|just|merely|fraction|", ""))
 _EFFICIENT = {"compute", "memory", "size", "cost", "energy", "latency"}
 _BY = re.compile(
@@ -546,6 +556,14 @@ def _direction(
                 change.append((hit[0], rank, name, hit[1], hit[2]))
         if change:
             return min(change)[2], None
+    if not change:
+        # "80% memory and energy reductions": the change word comes after a short list of what changed
+        tail = re.match(
+            r"[^,;.()\d]{0,40}?\b(reductions?|savings?|improvements?|gains?|increases?|decreases?)\b",
+            text[m.end : m.end + 50],
+        )
+        if tail:
+            return ("reduce" if re.match(r"reduc|sav|decreas", tail.group(1)) else "improve"), None
     if m.sign in {"<", ">"} and not change:
         return ("improve" if m.sign == "<" else "reduce"), None
     if change:

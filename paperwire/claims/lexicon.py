@@ -12,14 +12,16 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "speedup",
         re.compile(
-            r"\b(?:faster|speed[- ]?ups?|speedups?|speed|accelerat\w*|quicker|sooner)\b", re.IGNORECASE
+            r"\b(?:faster|speed[- ]?ups?|speedups?|speeds?\s+up|speeding\s+up|sped\s+up|speed|accelerat\w*|"
+            r"quicker|sooner)\b",
+            re.IGNORECASE,
         ),
     ),
     (
         "throughput",
         re.compile(
             r"\b(?:throughput|fps|frames per second|tokens per second|tokens/s|utili[sz]ation|mfu|qps|"
-            r"requests per second|per hour|bandwidth|tokens/sec)\b",
+            r"requests per second|per hour|bandwidth|tokens/sec|of (?:the )?(?:theoretical |hardware )?peak)\b",
             re.IGNORECASE,
         ),
     ),
@@ -36,7 +38,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         "memory",
         re.compile(
             r"\b(?:memory|vram|kv[- ]cache|cache|storage|footprint|bit ?rate|bandwidth usage|index|disk|ram|"
-            r"model size on disk|compression ratio|bits per)\b",
+            r"model size on disk|compression ratio|compression|bits per)\b",
             re.IGNORECASE,
         ),
     ),
@@ -49,7 +51,8 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:[gtpm]?flops?|macs|computation(?:al)?|compute|gpu[- ]hours?|inference steps|sampling steps|"
             r"denoising steps|steps|epochs|token consumption|token usage|token count|tokens|token budget|reasoning budget|budget|"
-            r"response length|length|nfes?|function evaluations|activated experts|rollouts|iterations)\b",
+            r"response length|length|input sequences?|sequence lengths?|nfes?|function evaluations|activated experts|"
+            r"rollouts|iterations)\b",
             re.IGNORECASE,
         ),
     ),
@@ -132,11 +135,12 @@ REDUCE = re.compile(
     r"\b(?:reduc\w*|lower\w*|less|fewer|cut|cuts|cutting|decreas\w*|drops?|dropp\w*|smaller|sav(?:e|es|ed|ing|ings)|"
     r"compress\w*|shrink\w*|shrunk|down|halv\w*|eliminat\w*|remov\w*|los(?:e|es|ing)|"
     r"(?<=accuracy )loss|(?<=performance )loss|(?<=quality )loss|degrad\w*|"
-    r"declin\w*|minimi[sz]\w*|only|just|merely|fraction|slash\w*|trim\w*|prun\w*|third)\b|[−]"
+    r"declin\w*|minimi[sz]\w*|only|just|merely|fraction|slash\w*|trim\w*|prun\w*|third|shorten\w*)\b|[−]"
 )
 IMPROVE = re.compile(
     r"\b(?:improv\w*|increas\w*|boost\w*|gains?|faster|speed[- ]?ups?|speedups?|higher|more|outperform\w*|"
     r"surpass\w*|exceed\w*|rais\w*|better|larger|longer|enhanc\w*|accelerat\w*|lift\w*|extend\w*|"
+    r"speeds?\s+up|sped\s+up|"
     r"beat\w*|above|advanc\w*|grow\w*|expand\w*|doubl\w*|jump\w*|climb\w*|up by)\b"
 )
 NEUTRAL = re.compile(
@@ -251,12 +255,10 @@ UNIT_KINDS = {
         r"s/sample|s/image|ms/token|ms/image)$"
     ),
     "throughput": re.compile(
-        r"^(?:GB/s|MB/s|TB/s|Gbps|Mbps|fps|FPS|frames per second|tokens per second|tokens/s|tok/s|samples/s|images/s|img/s|it/s)$"
+        r"^(?:TFLOPS|PFLOPS|TFLOP/s|GB/s|MB/s|TB/s|Gbps|Mbps|fps|FPS|frames per second|tokens per second|tokens/s|tok/s|samples/s|images/s|img/s|it/s)$"
     ),
     "memory": re.compile(r"^(?:GB|MB|KB|kB|TB|GiB|MiB|bpp)$"),
     "energy": re.compile(r"^(?:W|mW|kW|J|mJ|kJ|kWh|MWh|Wh)$"),
     "cost": re.compile(r"^(?:USD|dollars)$"),
-    "compute": re.compile(
-        r"^(?:TFLOPS|TFLOPs|GFLOPs|GFLOPS|PFLOPs|FLOPs|GMACs|MACs|GPU hours|GPU-hours|GPU days)$"
-    ),
+    "compute": re.compile(r"^(?:TFLOPs|GFLOPs|GFLOPS|PFLOPs|FLOPs|GMACs|MACs|GPU hours|GPU-hours|GPU days)$"),
 }

@@ -77,7 +77,9 @@ ABSOLUTE_UNITS = [
     "hour",
     "days",
     "weeks",
+    "TFLOP/s",
     "TFLOPS",
+    "PFLOPS",
     "TFLOPs",
     "GFLOPs",
     "GFLOPS",
@@ -149,7 +151,7 @@ _TIMES = (
     r"|\s(?:times\b|fold\b))"
 )
 _ABS = r"(?:\s?(?:" + "|".join(re.escape(u) for u in ABSOLUTE_UNITS) + r")(?![A-Za-z0-9]))"
-_PREFIX = r"(?P<prefix>(?:\\\(|\$)?(?:\\?sim\s?|\\?approx\s?|~|≈|\$\\sim\$\s?|\$\\approx\$\s?)?(?P<sign>[+\-−](?=\d))?)"
+_PREFIX = r"(?P<prefix>(?:\\\(|\$(?=[^$\s]{0,14}\$|\\)|(?P<times>×|\\times\s?))?(?:\\?sim\s?|\\?approx\s?|~|≈|\$\\sim\$\s?|\$\\approx\$\s?)?(?P<sign>[+\-−](?=\d))?)"
 _UNIT = rf"(?P<unit>(?:{_PCT}|{_TIMES})\$?|{_ABS})"
 
 MENTION = re.compile(
@@ -299,9 +301,11 @@ def _magnitude_of(number: str) -> float:
 def _single(m: re.Match[str]) -> Mention:
     first = m.group("first")
     unit, unit_text = _unit_of(m.group("unit"))
+    if m.group("times") and not unit:
+        unit = "x"  # "×2.1"
     if m.group("money"):
         unit, unit_text = "absolute", "USD"
-    start = m.start("prefix") if m.group("prefix") else m.start("first")
+    start = m.start()
     end = m.end()
     if m.group("unit") and m.group("unit")[:1].isspace() and not m.group("unit").strip():
         end = m.start("unit")

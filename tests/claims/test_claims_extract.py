@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from paperwire.claims import Claim, extract_claims
+from paperwire.claims import DIRECTIONS, KINDS, UNITS, Claim, extract_claims
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "benchmarks" / "claims" / "labels.jsonl"
@@ -97,6 +97,12 @@ def test_latex_residue_is_kept_as_written(text: str, number: str, value: float, 
         ("It cuts the word error rate by 12%.", "error", "reduce", "%"),
         ("It needs 7x fewer parameters.", "size", "reduce", "x"),
         ("It outperforms the strongest baseline by 3.2 points.", "accuracy", "improve", "%"),
+        ("It speeds up training by 40%.", "speedup", "improve", "%"),
+        ("Decoding gets a speedup by a factor of 3.", "speedup", "improve", "x"),
+        ("Decoding runs at ×2.1 the speed of the baseline.", "speedup", "improve", "x"),
+        ("The kernels sustain 312 TFLOPS on one GPU.", "throughput", "neutral", "absolute"),
+        ("Each query costs $0.02 to serve.", "cost", "neutral", "absolute"),
+        ("It reduces peak memory from 80GB to 24GB.", "memory", "reduce", "absolute"),
     ],
 )
 def test_kind_direction_unit(text: str, kind: str, direction: str, unit: str) -> None:
@@ -148,7 +154,9 @@ def test_labelled_abstracts_give_exact_substrings_in_order() -> None:
         claims = extract_claims(abstract)
         for claim in claims:
             assert abstract[claim.start : claim.end] == claim.text
-            assert claim.unit in {"x", "%", "count", "absolute"}
+            assert (claim.unit, claim.kind, claim.direction) in {
+                (u, k, d) for u in UNITS for k in KINDS for d in DIRECTIONS
+            }
             assert (claim.value is None) == (claim.value_min is not None and claim.value_max is not None)
         assert [c.start for c in claims] == sorted(c.start for c in claims)
         assert all(a.end <= b.start for a, b in pairwise(claims))
