@@ -131,4 +131,4 @@ def backfill(app: AppContext, again: bool, batch_size: int, workers: int | None,
         click.echo(f"{papers} papers extracted, {found} claims stored ({rate:.0f} abstracts/s)")
 
 
-COMMANDS = [claims]
+COMMANDS: list[click.Command] = [claims]
