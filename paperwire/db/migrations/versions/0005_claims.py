@@ -1,14 +1,14 @@
 """Quantitative claims extracted from abstracts, and which abstract each paper's claims come from.
 
 Revision ID: 0005_claims
-Revises: 0004_library
+Revises: 0007_status
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_claims"
-down_revision = "0004_library"
+down_revision = "0007_status"
 branch_labels = None
 depends_on = None
 
