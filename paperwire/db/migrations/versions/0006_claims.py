@@ -1,14 +1,14 @@
 """Quantitative claims extracted from abstracts, and which abstract each paper's claims come from.
 
-Revision ID: 0005_claims
-Revises: 0007_status
+Revision ID: 0006_claims
+Revises: 0005_status
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_claims"
-down_revision = "0007_status"
+revision = "0006_claims"
+down_revision = "0005_status"
 branch_labels = None
 depends_on = None
 
