@@ -7,15 +7,6 @@ import json
 import click
 
 from paperwire.cli import AppContext, pass_app
-from paperwire.search.embed import MODEL_NAME, ModelUnavailable, cuda_available
-from paperwire.search.model_export import (
-    DISTRIBUTION,
-    PACKAGE_VERSION,
-    SAFETENSORS_SHA256,
-    existing_files,
-    export,
-    models_dir,
-)
 
 
 @click.group()
@@ -27,7 +18,9 @@ def model() -> None:
 @click.option("--force", is_flag=True, help="Export again even if an export exists.")
 @pass_app
 def export_command(app: AppContext, force: bool) -> None:
-    """Export the ONNX models (fp32 and per-channel int8) from the pinned weights; needs torch once."""
+    """Export the ONNX models (fp32 and per-channel int8) from the pinned weights."""
+    from paperwire.search.model_export import ModelUnavailable, existing_files, export
+
     try:
         files = export(app.settings.data_dir) if force else existing_files(app.settings.data_dir)
         if files is None:
@@ -42,6 +35,15 @@ def export_command(app: AppContext, force: bool) -> None:
 @pass_app
 def info(app: AppContext, as_json: bool) -> None:
     """Which model, where its files are, and which path (CPU ONNX or CUDA) embedding would take."""
+    from paperwire.search.embed import MODEL_NAME, cuda_available
+    from paperwire.search.model_export import (
+        DISTRIBUTION,
+        PACKAGE_VERSION,
+        SAFETENSORS_SHA256,
+        existing_files,
+        models_dir,
+    )
+
     files = existing_files(app.settings.data_dir)
     data = {
         "model": MODEL_NAME,

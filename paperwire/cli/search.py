@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import select
 
 from paperwire.cli import AppContext, pass_app
-from paperwire.db.migrate import upgrade
-from paperwire.db.models import Paper
-from paperwire.search.embed import ModelUnavailable, load_embedder
-from paperwire.search.evaluate import BeirError, evaluate, load_beir
-from paperwire.search.query import QueryError
-from paperwire.search.service import MODES, PaperNotFound, SearchHit, SearchService, index_exists
+
+if TYPE_CHECKING:
+    from paperwire.search.service import SearchHit, SearchService
+
+# paperwire.search.service.MODES, which imports the whole search stack (a test keeps them equal).
+MODES = ("hybrid", "keyword", "semantic")
 
 
 def _service(app: AppContext) -> SearchService:
+    from paperwire.search.service import SearchService, index_exists
+
     if not index_exists(app.settings):
         raise click.ClickException("no search index yet; run `paperwire index` first")
     return SearchService(app.settings, app.engine)
 
 
 def _titles(app: AppContext, hits: list[SearchHit]) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from paperwire.db.models import Paper
+
     if not hits:
         return {}
     with app.engine.connect() as conn:
@@ -45,6 +48,9 @@ def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
 
 
 def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column("#", justify="right")
     table.add_column("arXiv")
@@ -61,6 +67,9 @@ def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> No
 @pass_app
 def index_command(app: AppContext, rebuild: bool, as_json: bool) -> None:
     """Build or update the search indexes (keyword and vectors) from the store. Resumes if interrupted."""
+    from paperwire.db.migrate import upgrade
+    from paperwire.search.service import SearchService
+
     upgrade(app.engine)
     service = SearchService(app.settings, app.engine)
     counts = service.rebuild(progress=not as_json) if rebuild else service.update(progress=not as_json)
@@ -92,7 +101,11 @@ def search_command(
     Syntax: words, "exact phrase", -excluded, author:"First Last", cat:cs.CL, has:code,
     after:2025-01-01, before:2025-06-30, year:2025. An arXiv id finds that paper.
     """
-    text = " ".join(query)
+    from paperwire.search.query import QueryError
+
+    text = " ".join(query).strip()
+    if not text:
+        raise click.UsageError("the query is empty: give words to search for")
     try:
         result = _service(app).search(text, mode=mode, limit=limit, offset=offset)
     except QueryError as exc:
@@ -108,7 +121,12 @@ def search_command(
         }
         click.echo(json.dumps(payload))
         return
-    _print_hits(f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)", result.hits, titles)
+    shown = len(result.hits)
+    _print_hits(
+        f"{shown} {'result' if shown == 1 else 'results'} ({result.mode}, {result.took_ms:.0f} ms)",
+        result.hits,
+        titles,
+    )
 
 
 @click.command("similar")
@@ -118,6 +136,8 @@ def search_command(
 @pass_app
 def similar_command(app: AppContext, arxiv_id: str, limit: int, as_json: bool) -> None:
     """Papers nearest to ARXIV_ID by the meaning of their title and abstract."""
+    from paperwire.search.service import PaperNotFound
+
     try:
         hits = _service(app).similar(arxiv_id, limit=limit)
     except PaperNotFound as exc:
@@ -137,6 +157,9 @@ def similar_command(app: AppContext, arxiv_id: str, limit: int, as_json: bool) -
 @pass_app
 def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_json: bool) -> None:
     """Load a BEIR collection into a scratch store, index it, and print nDCG@10, Recall@100 and MRR@10."""
+    from paperwire.search.embed import ModelUnavailable, load_embedder
+    from paperwire.search.evaluate import BeirError, evaluate, load_beir
+
     try:
         collection = load_beir(directory, split)
     except BeirError as exc:
