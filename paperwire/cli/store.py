@@ -94,7 +94,8 @@ def load_sample(app: AppContext) -> None:
     for source, targets in SAMPLE_SOURCES:
         summary = run_ingest(app.engine, source, targets, app.settings)
         click.echo(
-            f"{source}: {summary.counts.papers_new} new papers, {summary.counts.daily_new} new daily entries"
+            f"{source}: {summary.counts.papers_new} new papers, {summary.counts.papers_updated} updated, "
+            f"{summary.counts.daily_new} new daily entries"
         )
 
 
