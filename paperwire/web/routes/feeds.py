@@ -11,7 +11,7 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
@@ -48,8 +48,8 @@ def render_feed(
     fg.id(base + self_path)
     fg.title(_clean(title))
     fg.description(_clean(title))
-    fg.link(href=base + page_path, rel="alternate")
     fg.link(href=base + self_path, rel="self")
+    fg.link(href=base + page_path, rel="alternate")  # after "self": RSS's channel <link> is the last one set
     fg.language("en")
     newest = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     for row in rows:
@@ -109,12 +109,16 @@ def search_feed(
     q: Annotated[str, Query(max_length=500)] = "",
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
 ) -> Response:
-    if not q.strip():
-        raise HTTPException(422, "a search feed needs a query: /feeds/search.atom?q=...")
     try:
+        if not q.strip():
+            raise ValueError(f"a search feed needs a query: /feeds/search.{fmt}?q=...")
         results = get_search(request).search(q, mode=mode, limit=FEED_SIZE)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
+    except ValueError as exc:  # still a feed, so that a reader shows the reason instead of a parse error
+        response = render_feed(
+            settings, fmt, f"paperwire search feed: {exc}", f"/feeds/search.{fmt}", "/search", []
+        )
+        response.status_code = 400
+        return response
     rows = items_for_hits(db, None, results.hits)
     query = "?" + urlencode({"q": q})
     return render_feed(
