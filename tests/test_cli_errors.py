@@ -43,7 +43,9 @@ def test_an_unreachable_postgresql_server(tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    code, out = run("--data-dir", str(tmp_path), "--db", f"postgresql+psycopg://u@127.0.0.1:{port}/db", "stats")
+    code, out = run(
+        "--data-dir", str(tmp_path), "--db", f"postgresql+psycopg://u@127.0.0.1:{port}/db", "stats"
+    )
     assert code == 1
     assert_one_line(out)
     assert "cannot use the database" in out and "PAPERWIRE_DATABASE_URL" in out and str(port) in out
@@ -72,7 +74,14 @@ def test_dates_impossible_malformed_and_without_a_list(tmp_path: Path) -> None:
     code, out = run("--data-dir", str(tmp_path), "daily", "--date", "30/02/2026")
     assert code == 2
     assert "is not a date in the form YYYY-MM-DD" in out
-    code, out = run("--data-dir", str(tmp_path), "ingest", "-q", "hf-daily", str(FIXTURES / "hf_daily" / "2024-05-27.json"))
+    code, out = run(
+        "--data-dir",
+        str(tmp_path),
+        "ingest",
+        "-q",
+        "hf-daily",
+        str(FIXTURES / "hf_daily" / "2024-05-27.json"),
+    )
     assert code == 0, out
     code, out = run("--data-dir", str(tmp_path), "daily", "--date", "2024-06-15")
     assert code == 1

@@ -59,7 +59,11 @@ def test_stats_loads_only_the_store(tmp_path: Path) -> None:
     _modules_after(run.format("init"), tmp_path)  # migrating needs alembic; counting must not
     modules = _modules_after(run.format("stats"), tmp_path)
     sqlite = ("sqlalchemy.dialects.sqlite",)
-    heavy = [m for m in _heavy(modules, allowed=sqlite) if m not in ("sqlalchemy.dialects", "sqlalchemy.dialects._typing")]
+    heavy = [
+        m
+        for m in _heavy(modules, allowed=sqlite)
+        if m not in ("sqlalchemy.dialects", "sqlalchemy.dialects._typing")
+    ]
     assert heavy == []
     assert "sqlalchemy.dialects.sqlite" in modules
 

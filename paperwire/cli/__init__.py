@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 # Each command: the module under paperwire.cli whose COMMANDS list defines it, and the line `--help`
 # shows for it (its docstring's first sentence; tests/test_cli_startup.py keeps the two equal).
 COMMANDS: dict[str, tuple[str, str]] = {
-    "config": ("config", "Show the effective settings (secrets masked), from PAPERWIRE_* variables and flags."),
+    "config": (
+        "config",
+        "Show the effective settings (secrets masked), from PAPERWIRE_* variables and flags.",
+    ),
     "daily": ("store", "Print a day's community list, most upvoted first."),
     "digest": ("digest", "Preview and send email digests."),
     "index": ("search", "Build or update the search indexes (keyword and vectors) from the store."),

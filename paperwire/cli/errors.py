@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
     from paperwire.config import Settings
 
-DB_HINT = "--db wants a URL such as sqlite:///path/to.db or postgresql+psycopg://user:password@host:5432/dbname"
+DB_HINT = (
+    "--db wants a URL such as sqlite:///path/to.db or postgresql+psycopg://user:password@host:5432/dbname"
+)
 
 
 def checked_settings(*, database_url: str | None, data_dir: Path | None) -> Settings:
@@ -79,7 +81,9 @@ def one_line(exc: Exception) -> str:
     if isinstance(exc, OperationalError):
         reason = _first_line(str(exc.orig)) or _first_line(str(exc))
         reason = reason.removeprefix("connection failed: ")
-        return f"cannot use the database: {reason} (check --db / PAPERWIRE_DATABASE_URL; is the server running?)"
+        return (
+            f"cannot use the database: {reason} (check --db / PAPERWIRE_DATABASE_URL; is the server running?)"
+        )
     if isinstance(exc, DBAPIError):
         return f"database error: {_first_line(str(exc.orig)) or _first_line(str(exc))}"
     if isinstance(exc, OSError) and exc.strerror:

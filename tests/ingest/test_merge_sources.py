@@ -47,7 +47,18 @@ SOURCES = {"arxiv-daily": ARXIV, "hf-daily": HF}
 def _stored(engine: Engine) -> dict[str, object]:
     with engine.connect() as conn:
         row = conn.execute(select(Paper.__table__)).mappings().one()
-        return {k: row[k] for k in ("title", "abstract", "authors", "code_urls", "project_page", "github_stars", "ai_summary")}
+        return {
+            k: row[k]
+            for k in (
+                "title",
+                "abstract",
+                "authors",
+                "code_urls",
+                "project_page",
+                "github_stars",
+                "ai_summary",
+            )
+        }
 
 
 def test_each_field_has_one_owner_and_the_load_order_does_not_matter(engine: Engine) -> None:

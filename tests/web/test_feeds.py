@@ -48,7 +48,9 @@ def test_a_search_feed_without_a_query_is_a_feed_saying_so(client: TestClient) -
 def test_the_rss_channel_links_to_the_page_and_the_atom_self_link_to_the_feed(client: TestClient) -> None:
     root = etree.fromstring(client.get("/feeds/daily.rss?date=2026-08-21").content)
     assert root.findtext("./channel/link") == "http://testserver/papers?date=2026-08-21"
-    assert root.find(f"./channel/{ATOM}link").get("href") == "http://testserver/feeds/daily.rss?date=2026-08-21"  # type: ignore[union-attr]
+    assert (
+        root.find(f"./channel/{ATOM}link").get("href") == "http://testserver/feeds/daily.rss?date=2026-08-21"
+    )  # type: ignore[union-attr]
     trending = etree.fromstring(client.get("/feeds/trending.rss").content)
     assert trending.findtext("./channel/link") == "http://testserver/papers/trending"
 

@@ -9,7 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import html
 
-PAGES = ["/papers", "/papers?date=2026-08-21", "/papers/week/2026-W34", "/papers/month/2026-08", "/papers/trending", "/papers/2608.19880"]
+PAGES = [
+    "/papers",
+    "/papers?date=2026-08-21",
+    "/papers/week/2026-W34",
+    "/papers/month/2026-08",
+    "/papers/trending",
+    "/papers/2608.19880",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -50,15 +57,21 @@ def test_a_signed_out_upvote_says_why_it_asks_to_sign_in(client: TestClient) -> 
 
 
 def test_api_docs_have_readable_operation_summaries(client: TestClient) -> None:
-    summaries = [op["summary"] for ops in client.get("/openapi.json").json()["paths"].values() for op in ops.values()]
+    summaries = [
+        op["summary"] for ops in client.get("/openapi.json").json()["paths"].values() for op in ops.values()
+    ]
     assert summaries
     for summary in summaries:
         assert not summary.startswith("Api "), summary
-        assert summary[0].isupper() and not re.search(r" [A-Z]", summary), summary  # "Delete tag", not "Delete Tag"
+        assert summary[0].isupper() and not re.search(r" [A-Z]", summary), (
+            summary
+        )  # "Delete tag", not "Delete Tag"
     assert "Delete tag" in summaries
 
 
-def test_css_styles_date_inputs_keeps_filters_on_one_line_and_the_footer_at_the_bottom(client: TestClient) -> None:
+def test_css_styles_date_inputs_keeps_filters_on_one_line_and_the_footer_at_the_bottom(
+    client: TestClient,
+) -> None:
     css = client.get("/static/paperwire.css").text
     assert re.search(r"input\[type=date\][^{]*\{[^}]*border: 1px solid", css)
     assert re.search(r"\.filters label\.check[^{]*\{[^}]*white-space: nowrap", css)
