@@ -110,13 +110,12 @@ class LazyGroup(click.Group):
         raise RuntimeError(f"{module.__name__}.{self.attribute} has no command {cmd_name!r}")
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = {name: help_line for name, (_, help_line) in self.table.items()}
-        rows.update((name, cmd.get_short_help_str(200)) for name, cmd in self.commands.items())
+        # stand-ins carrying the table's help line, shortened by click as it shortens a command's own
+        rows = {name: click.Command(name, help=help_line) for name, (_, help_line) in self.table.items()}
+        rows.update(self.commands)
         width = formatter.width - 6 - max(map(len, rows))
         with formatter.section("Commands"):
-            formatter.write_dl(
-                [(name, click.utils.make_default_short_help(rows[name], width)) for name in sorted(rows)]
-            )
+            formatter.write_dl([(name, rows[name].get_short_help_str(width)) for name in sorted(rows)])
 
     def invoke(self, ctx: click.Context) -> object:
         """Turns unexpected failures into one-line errors instead of tracebacks."""

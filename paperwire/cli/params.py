@@ -10,7 +10,7 @@ import click
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType[object, dt.date]):
     """A YYYY-MM-DD day, telling an impossible date (2026-02-30) from a malformed one."""
 
     name = "YYYY-MM-DD"
