@@ -52,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("web", "Run the web app: daily papers, search, paper pages, accounts, JSON API and feeds."),
     "similar": ("search", "Papers nearest to ARXIV_ID by the meaning of their title and abstract."),
     "stats": ("store", "Count papers, daily-list entries, authors and ingestion runs."),
+    "status": (
+        "status",
+        "Show each source's last run, the newest data, gaps, index lag and the digest outbox.",
+    ),
     "subscribe": (
         "digest",
         "Subscribe EMAIL to digests: sends the confirmation link, and nothing else until it is clicked.",
