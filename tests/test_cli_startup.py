@@ -83,16 +83,6 @@ def test_the_command_table_lists_every_command_with_its_own_help(
         assert table[name] == (module, command.get_short_help_str(200)), name
 
 
-def test_cheap_copies_of_choice_lists_match_the_engines() -> None:
-    from paperwire.cli.ingest import SOURCE_NAMES
-    from paperwire.cli.search import MODES
-    from paperwire.ingest.sources import SOURCES
-    from paperwire.search.service import MODES as SERVICE_MODES
-
-    assert tuple(SOURCES) == SOURCE_NAMES
-    assert MODES == SERVICE_MODES
-
-
 def test_every_command_answers_help() -> None:
     runner = CliRunner()
     for name in COMMANDS:

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 # Each command: the module under paperwire.cli whose COMMANDS list defines it, and the line `--help`
 # shows for it (its docstring's first sentence; tests/test_cli_startup.py keeps the two equal).
 COMMANDS: dict[str, tuple[str, str]] = {
+    "claims": (
+        "claims",
+        'Quantitative claims in abstracts ("2x faster", "-61% memory"): extract them, store them.',
+    ),
     "config": (
         "config",
         "Show the effective settings (secrets masked), from PAPERWIRE_* variables and flags.",

@@ -3,22 +3,60 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from paperwire.cli import AppContext, pass_app
+from paperwire.db.migrate import upgrade
+from paperwire.ingest.inputs import InputError
+from paperwire.ingest.runner import run_ingest
+from paperwire.ingest.sources import SOURCES
+from paperwire.papers.record import RecordError
 
-if TYPE_CHECKING:
-    from paperwire.papers.record import RecordError
+SHOWN_ERRORS = 100
+EXIT_REJECTED = 3  # the run completed but skipped bad records (0: all stored, 1: the run failed)
 
-SHOWN_ERRORS = 20
-# The names of paperwire.ingest.sources.SOURCES, which imports every parser (a test keeps them equal).
-SOURCE_NAMES = ("arxiv-snapshot", "arxiv-oai", "arxiv-api", "arxiv-daily", "hf-daily", "jsonl", "csv")
+
+class ConsoleLog(logging.Handler):
+    """The ingest's notices (files not read, network waits) as plain lines above the progress bar."""
+
+    def __init__(self, console: Console):
+        super().__init__(logging.INFO)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.console.print(Text(self.format(record)), soft_wrap=True)
+
+
+@contextmanager
+def _notices(console: Console) -> Iterator[None]:
+    """Show ingest notices (files not read, network waits) on ``console``."""
+    logger = logging.getLogger("paperwire.ingest")
+    handler = ConsoleLog(console)
+    logger.addHandler(handler)
+    logger.propagate, propagate = False, logger.propagate
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 @click.command()
-@click.argument("source", type=click.Choice(SOURCE_NAMES), metavar="SOURCE")
+@click.argument("source", type=click.Choice(list(SOURCES)), metavar="SOURCE")
 @click.argument("targets", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option(
     "--batch-size", type=click.IntRange(1), help="Records per transaction [env PAPERWIRE_BATCH_SIZE; 2000]."
@@ -42,22 +80,15 @@ def ingest(
     jsonl, csv      paperwire's generic format (docs/formats.md)
 
     Bad records are reported (where, id, field, reason) and skipped; the rest are stored.
-    Re-running is safe: ingestion is idempotent, and an interrupted run resumes.
+    Re-running is safe: ingestion is idempotent, and an interrupted or failed run resumes.
+    From a directory only the files of the source's format are read (.jsonl/.ndjson/.json,
+    .csv, .json for hf-daily; .gz too); the others are named and skipped.
+
+    \b
+    Exit status: 0  every record read was stored
+                 3  the run completed, but some records were bad and skipped
+                 1  the run failed (it is marked failed; the next run resumes it)
     """
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from paperwire.db.migrate import upgrade
-    from paperwire.ingest.inputs import InputError
-    from paperwire.ingest.runner import run_ingest
-
     if batch_size:
         app.settings.batch_size = batch_size
     upgrade(app.engine)
@@ -68,7 +99,7 @@ def ingest(
         nonlocal shown
         shown += 1
         if shown <= SHOWN_ERRORS:
-            err.print(f"[yellow]skipped[/] {error}", markup=True, soft_wrap=True)
+            err.print(Text.assemble(("skipped", "yellow"), f" {error}"), soft_wrap=True)
 
     progress = Progress(
         SpinnerColumn(),
@@ -81,7 +112,7 @@ def ingest(
         disable=quiet,
         transient=True,
     )
-    with progress:
+    with progress, _notices(err):
         task = progress.add_task("ingest", total=None)
         try:
             summary = run_ingest(
@@ -99,12 +130,15 @@ def ingest(
     result = summary.as_dict()
     if as_json:
         click.echo(json.dumps(result))
-        return
-    click.echo(
-        f"{source}: read {result['read']}, new papers {result['papers_new']}, updated {result['papers_updated']}, "
-        f"unchanged {result['papers_unchanged']}, daily entries new {result['daily_new']} / updated "
-        f"{result['daily_updated']}, skipped {result['errors']}" + (" (resumed)" if result["resumed"] else "")
-    )
+    else:
+        click.echo(
+            f"{source}: read {result['read']}, new papers {result['papers_new']}, updated {result['papers_updated']}, "
+            f"unchanged {result['papers_unchanged']}, daily entries new {result['daily_new']} / updated "
+            f"{result['daily_updated']}, skipped {result['errors']}"
+            + (" (resumed)" if result["resumed"] else "")
+        )
+    if summary.errors:
+        raise click.exceptions.Exit(EXIT_REJECTED)
 
 
-COMMANDS = [ingest]
+COMMANDS: list[click.Command] = [ingest]

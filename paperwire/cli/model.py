@@ -7,6 +7,17 @@ import json
 import click
 
 from paperwire.cli import AppContext, pass_app
+from paperwire.search import (
+    DISTRIBUTION,
+    MODEL_NAME,
+    PACKAGE_VERSION,
+    SAFETENSORS_SHA256,
+    ModelUnavailable,
+    cuda_available,
+    existing_files,
+    export_model,
+    models_dir,
+)
 
 
 @click.group()
@@ -19,12 +30,10 @@ def model() -> None:
 @pass_app
 def export_command(app: AppContext, force: bool) -> None:
     """Export the ONNX models (fp32 and per-channel int8) from the pinned weights."""
-    from paperwire.search.model_export import ModelUnavailable, existing_files, export
-
     try:
-        files = export(app.settings.data_dir) if force else existing_files(app.settings.data_dir)
+        files = export_model(app.settings.data_dir) if force else existing_files(app.settings.data_dir)
         if files is None:
-            files = export(app.settings.data_dir)
+            files = export_model(app.settings.data_dir)
     except ModelUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"ONNX models ready in {files.directory} (int8 sha256 {files.manifest['int8_sha256'][:12]})")
@@ -35,15 +44,6 @@ def export_command(app: AppContext, force: bool) -> None:
 @pass_app
 def info(app: AppContext, as_json: bool) -> None:
     """Which model, where its files are, and which path (CPU ONNX or CUDA) embedding would take."""
-    from paperwire.search.embed import MODEL_NAME, cuda_available
-    from paperwire.search.model_export import (
-        DISTRIBUTION,
-        PACKAGE_VERSION,
-        SAFETENSORS_SHA256,
-        existing_files,
-        models_dir,
-    )
-
     files = existing_files(app.settings.data_dir)
     data = {
         "model": MODEL_NAME,
@@ -63,4 +63,4 @@ def info(app: AppContext, as_json: bool) -> None:
         click.echo("The ONNX export is made on first use, or now with `paperwire model export`.")
 
 
-COMMANDS = [model]
+COMMANDS: list[click.Command] = [model]

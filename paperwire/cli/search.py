@@ -4,37 +4,41 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.orm import Session
 
 from paperwire.cli import AppContext, pass_app
-
-if TYPE_CHECKING:
-    from paperwire.search.service import SearchHit, SearchService
-
-# paperwire.search.service.MODES, which imports the whole search stack (a test keeps them equal).
-MODES = ("hybrid", "keyword", "semantic")
+from paperwire.db.migrate import upgrade
+from paperwire.search import (
+    MODES,
+    BeirError,
+    ModelUnavailable,
+    PaperNotFound,
+    QueryError,
+    SearchHit,
+    SearchService,
+    evaluate_beir,
+    index_exists,
+    load_beir,
+    load_embedder,
+    papers_for,
+)
 
 
 def _service(app: AppContext) -> SearchService:
-    from paperwire.search.service import SearchService, index_exists
-
     if not index_exists(app.settings):
         raise click.ClickException("no search index yet; run `paperwire index` first")
     return SearchService(app.settings, app.engine)
 
 
 def _titles(app: AppContext, hits: list[SearchHit]) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from paperwire.db.models import Paper
-
-    if not hits:
-        return {}
-    with app.engine.connect() as conn:
-        rows = conn.execute(select(Paper.id, Paper.title).where(Paper.id.in_([h.paper_id for h in hits])))
-        return {int(pid): str(title) for pid, title in rows}
+    with Session(app.engine) as session:
+        return {paper.id: paper.title for paper in papers_for(session, hits)}
 
 
 def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
@@ -48,16 +52,14 @@ def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
 
 
 def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
+    table = Table(title=Text(title))
     table.add_column("#", justify="right")
     table.add_column("arXiv")
     table.add_column("score", justify="right")
     table.add_column("Title")
     for rank, hit in enumerate(hits, 1):
-        table.add_row(str(rank), hit.arxiv_id, f"{hit.score:.3f}", titles.get(hit.paper_id, ""))
+        # Text, not a markup string: a title may contain Rich markup such as "[/x]".
+        table.add_row(str(rank), Text(hit.arxiv_id), f"{hit.score:.3f}", Text(titles.get(hit.paper_id, "")))
     Console().print(table)
 
 
@@ -67,9 +69,6 @@ def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> No
 @pass_app
 def index_command(app: AppContext, rebuild: bool, as_json: bool) -> None:
     """Build or update the search indexes (keyword and vectors) from the store. Resumes if interrupted."""
-    from paperwire.db.migrate import upgrade
-    from paperwire.search.service import SearchService
-
     upgrade(app.engine)
     service = SearchService(app.settings, app.engine)
     counts = service.rebuild(progress=not as_json) if rebuild else service.update(progress=not as_json)
@@ -101,8 +100,6 @@ def search_command(
     Syntax: words, "exact phrase", -excluded, author:"First Last", cat:cs.CL, has:code,
     after:2025-01-01, before:2025-06-30, year:2025. An arXiv id finds that paper.
     """
-    from paperwire.search.query import QueryError
-
     text = " ".join(query).strip()
     if not text:
         raise click.UsageError("the query is empty: give words to search for")
@@ -136,8 +133,6 @@ def search_command(
 @pass_app
 def similar_command(app: AppContext, arxiv_id: str, limit: int, as_json: bool) -> None:
     """Papers nearest to ARXIV_ID by the meaning of their title and abstract."""
-    from paperwire.search.service import PaperNotFound
-
     try:
         hits = _service(app).similar(arxiv_id, limit=limit)
     except PaperNotFound as exc:
@@ -157,9 +152,6 @@ def similar_command(app: AppContext, arxiv_id: str, limit: int, as_json: bool) -
 @pass_app
 def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_json: bool) -> None:
     """Load a BEIR collection into a scratch store, index it, and print nDCG@10, Recall@100 and MRR@10."""
-    from paperwire.search.embed import ModelUnavailable, load_embedder
-    from paperwire.search.evaluate import BeirError, evaluate, load_beir
-
     try:
         collection = load_beir(directory, split)
     except BeirError as exc:
@@ -170,7 +162,7 @@ def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_jso
             embedder = load_embedder(app.settings)
         except ModelUnavailable as exc:
             click.echo(f"warning: {exc}; answering from keyword search", err=True)
-    scores = evaluate(app.settings, collection, [mode], embedder=embedder, progress=not as_json)[mode]
+    scores = evaluate_beir(app.settings, collection, [mode], embedder=embedder, progress=not as_json)[mode]
     result = {**scores, "split": split, "documents": len(collection.documents)}
     if as_json:
         click.echo(json.dumps(result))
@@ -183,5 +175,5 @@ def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_jso
         click.echo(f"{key:>10}: {float(scores[key]):.4f}")
 
 
-COMMANDS = [index_command, search_command, similar_command]
-EVAL_COMMANDS = [beir_command]
+COMMANDS: list[click.Command] = [index_command, search_command, similar_command]
+EVAL_COMMANDS: list[click.Command] = [beir_command]

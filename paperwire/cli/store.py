@@ -45,6 +45,7 @@ def daily(app: AppContext, day: dt.date | None, limit: int, as_json: bool) -> No
     """Print a day's community list, most upvoted first."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from paperwire.db.session import make_sessionmaker
     from paperwire.feed.daily import adjacent_days, daily_list, latest_day
@@ -78,7 +79,7 @@ def daily(app: AppContext, day: dt.date | None, limit: int, as_json: bool) -> No
     table.add_column("arXiv")
     table.add_column("Title")
     for item in listed:
-        table.add_row(str(item.entry.upvotes), item.paper.arxiv_id, item.paper.title)
+        table.add_row(str(item.entry.upvotes), Text(item.paper.arxiv_id), Text(item.paper.title))
     Console().print(table)
 
 
@@ -99,4 +100,4 @@ def load_sample(app: AppContext) -> None:
         )
 
 
-COMMANDS = [init, stats, daily, load_sample]
+COMMANDS: list[click.Command] = [init, stats, daily, load_sample]

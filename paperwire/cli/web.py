@@ -144,4 +144,4 @@ def users_disable(app: AppContext, email: str, enable: bool) -> None:
     click.echo(f"{email} is {'enabled' if enable else 'disabled'}")
 
 
-COMMANDS = [serve, users]
+COMMANDS: list[click.Command] = [serve, users]
