@@ -82,10 +82,18 @@ EVAL_COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class AppContext:
-    """What every command needs: settings and, made on first use, the store's engine."""
+    """What every command needs: settings and the store's engine, each made on first use, so a command
+    that needs neither (`claims extract`) starts without pydantic or SQLAlchemy."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, database_url: str | None = None, data_dir: Path | None = None):
+        self._database_url = database_url
+        self._data_dir = data_dir
+
+    @cached_property
+    def settings(self) -> Settings:
+        from paperwire.cli.errors import checked_settings
+
+        return checked_settings(database_url=self._database_url, data_dir=self._data_dir)
 
     @cached_property
     def engine(self) -> Engine:
@@ -165,9 +173,7 @@ def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None) -> 
     Ingest papers from arXiv and Hugging Face, browse the community's daily lists,
     search, and send digests. Run `paperwire COMMAND --help` for each command.
     """
-    from paperwire.cli.errors import checked_settings
-
-    ctx.obj = AppContext(checked_settings(database_url=database_url, data_dir=data_dir))
+    ctx.obj = AppContext(database_url=database_url, data_dir=data_dir)
 
 
 def main() -> None:
