@@ -87,6 +87,7 @@ def daily(app: AppContext, day: dt.date | None, limit: int, as_json: bool) -> No
 @pass_app
 def load_sample(app: AppContext) -> None:
     """Load the bundled real sample (four weeks of daily lists, about 600 papers). Safe to re-run."""
+    from paperwire.cli.claims import catch_up as catch_up_claims
     from paperwire.db.migrate import upgrade
     from paperwire.ingest.runner import run_ingest
     from paperwire.sample import SAMPLE_SOURCES
@@ -98,6 +99,9 @@ def load_sample(app: AppContext) -> None:
             f"{source}: {summary.counts.papers_new} new papers, {summary.counts.papers_updated} updated, "
             f"{summary.counts.daily_new} new daily entries"
         )
+    papers, found = catch_up_claims(app.engine)
+    if papers:
+        click.echo(f"claims: {found} found in {papers} abstracts")
 
 
 COMMANDS: list[click.Command] = [init, stats, daily, load_sample]
