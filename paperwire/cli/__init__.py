@@ -80,7 +80,7 @@ def evaluate() -> None:
 
 # Every command, by the module of its area (imported here, below ``cli``, which they decorate with). A
 # new command is added to its module's COMMANDS (or EVAL_COMMANDS, under `eval`); a new area, here.
-from paperwire.cli import config, digest, ingest, library, model, search, store, web  # noqa: E402
+from paperwire.cli import config, digest, ingest, library, model, search, status, store, web  # noqa: E402
 
 for command in (
     *config.COMMANDS,
@@ -89,6 +89,7 @@ for command in (
     *library.COMMANDS,
     *model.COMMANDS,
     *search.COMMANDS,
+    *status.COMMANDS,
     *store.COMMANDS,
     *web.COMMANDS,
 ):

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from paperwire.search.evaluate import BeirError as BeirError
     from paperwire.search.evaluate import evaluate as evaluate_beir
     from paperwire.search.evaluate import load_beir as load_beir
+    from paperwire.search.indexer import index_lag as index_lag
     from paperwire.search.model_export import DISTRIBUTION as DISTRIBUTION
     from paperwire.search.model_export import PACKAGE_VERSION as PACKAGE_VERSION
     from paperwire.search.model_export import SAFETENSORS_SHA256 as SAFETENSORS_SHA256
@@ -60,6 +61,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     },
     **{name: ("evaluate", name) for name in ("BeirError", "load_beir")},
     "evaluate_beir": ("evaluate", "evaluate"),  # the name ``evaluate`` is the submodule's
+    "index_lag": ("indexer", "index_lag"),
     **{
         name: ("model_export", name)
         for name in ("DISTRIBUTION", "PACKAGE_VERSION", "SAFETENSORS_SHA256", "existing_files", "models_dir")
@@ -95,6 +97,7 @@ __all__ = [
     "existing_files",
     "export_model",
     "index_exists",
+    "index_lag",
     "index_stamp",
     "load_beir",
     "load_embedder",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
@@ -54,8 +55,12 @@ class Backend(Protocol):
 class AdaptiveSearch:
     """The search service once its index exists, the keyword fallback until then (checked per call)."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, *, observe: Callable[[str, float], None] | None = None
+    ) -> None:
+        """``observe(mode, seconds)`` is told of every search (the web app feeds its metrics with it)."""
         self.settings = settings
+        self._observe = observe
         self.fallback = KeywordFallback(engine)
         self._service: SearchService | None = None
         self._engine = engine
@@ -83,12 +88,19 @@ class AdaptiveSearch:
         self._backend().warm()
 
     def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> SearchResults:
-        """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything.
+        """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything."""
+        started = time.perf_counter()
+        results = self._search(query, mode=mode, limit=limit, offset=offset, started=started)
+        if self._observe is not None:
+            self._observe(results.mode, time.perf_counter() - started)
+        return results
+
+    def _search(self, query: str, *, mode: str, limit: int, offset: int, started: float) -> SearchResults:
+        """The cached answer, else the index's.
 
         An index that cannot be opened (made by another version, half-written) is an operator's problem:
         it is logged, and the keyword fallback answers meanwhile.
         """
-        started = time.perf_counter()
         stamp = self.index_stamp()  # read before searching: a re-index meanwhile gives a new key
         key = (stamp, query, mode, limit, offset) if stamp is not None else None
         with self._lock:

@@ -30,9 +30,10 @@ from paperwire.db.session import make_engine, make_sessionmaker
 from paperwire.digest.schedule import run_schedule
 from paperwire.web.deps import SignInRequired, templates, verify_csrf
 from paperwire.web.errors import DOMAIN_ERRORS, status_for
+from paperwire.web.metrics import MetricsMiddleware
 from paperwire.web.middleware import CsrfCookieMiddleware
 from paperwire.web.pagecache import PageCache
-from paperwire.web.routes import accounts, api, digest, feeds, library, pages, search, submit, votes
+from paperwire.web.routes import accounts, api, digest, feeds, library, pages, search, status, submit, votes
 
 log = logging.getLogger("paperwire.web")
 # Every router, tried in this order, every route of each: the hottest pages first (pages, search, api:
@@ -49,6 +50,7 @@ ROUTERS = (
     library.router,
     submit.router,
     votes.router,
+    status.router,
 )
 STATIC = Path(__file__).with_name("static")
 SWAGGER_UI = "/static/swagger-ui-5.35.0"  # vendored from npm's swagger-ui-dist (Apache-2.0)
@@ -97,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.page_cache = PageCache()
     settings.secret()
     app.add_middleware(CsrfCookieMiddleware, secure=settings.base_url.startswith("https://"))
+    app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)

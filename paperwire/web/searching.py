@@ -8,6 +8,7 @@ import threading
 from fastapi import FastAPI, Request
 
 from paperwire.search import AdaptiveSearch
+from paperwire.web.metrics import observe_search
 
 _lock = threading.Lock()
 
@@ -22,6 +23,6 @@ def app_search(app: FastAPI) -> AdaptiveSearch:
     if state.search is None:
         with _lock:
             if state.search is None:
-                state.search = AdaptiveSearch(state.settings, state.engine)
+                state.search = AdaptiveSearch(state.settings, state.engine, observe=observe_search)
     search: AdaptiveSearch = state.search
     return search
