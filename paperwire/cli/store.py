@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from paperwire.cli import AppContext, pass_app
+from paperwire.daily.daily import daily_list, latest_day
 from paperwire.db.migrate import upgrade
 from paperwire.db.session import make_sessionmaker
 from paperwire.db.stats import store_stats
-from paperwire.feed.daily import daily_list, latest_day
 from paperwire.ingest.runner import run_ingest
 from paperwire.sample import SAMPLE_SOURCES
 

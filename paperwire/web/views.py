@@ -16,10 +16,10 @@ from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
 from paperwire.clock import utcnow
+from paperwire.daily.daily import ListedPaper, latest_day
+from paperwire.daily.votes import voted_papers
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow, latest_entries, paper_rows
-from paperwire.feed.daily import ListedPaper, latest_day
-from paperwire.feed.votes import voted_papers
 from paperwire.web.deps import templates
 from paperwire.web.pagecache import forget_pages
 

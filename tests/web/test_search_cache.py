@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from web.site import DAY, FIXTURES, make_user, sign_in
 
 from paperwire.config import Settings
-from paperwire.feed.votes import set_vote
+from paperwire.daily.votes import set_vote
 from paperwire.ingest.runner import run_ingest
 from paperwire.search.indexer import catch_up
 

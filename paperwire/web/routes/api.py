@@ -16,13 +16,13 @@ from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
+from paperwire.daily.daily import ListedPaper, daily_list, paper_with_entry
+from paperwire.daily.periods import Period, parse_month, parse_week, period_list
+from paperwire.daily.submit import arxiv_fetcher, submit_paper
+from paperwire.daily.trending import TrendingSettings, trending
+from paperwire.daily.votes import set_vote
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow
-from paperwire.feed.daily import ListedPaper, daily_list, paper_with_entry
-from paperwire.feed.periods import Period, parse_month, parse_week, period_list
-from paperwire.feed.submit import arxiv_fetcher, submit_paper
-from paperwire.feed.trending import TrendingSettings, trending
-from paperwire.feed.votes import set_vote
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import CurrentUser, SessionDep, SettingsDep, run_page_work
 from paperwire.web.pagecache import cached_json, forget_pages

@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from paperwire.config import Settings
-from paperwire.feed.daily import daily_list
-from paperwire.feed.trending import TrendingSettings, trending
+from paperwire.daily.daily import daily_list
+from paperwire.daily.trending import TrendingSettings, trending
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.searching import get_search
 from paperwire.web.syndication import Format, feed_response
