@@ -25,15 +25,10 @@ from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import CurrentUser, SessionDep, SettingsDep, run_page_work
+from paperwire.web.listing import cached_latest_day, forget_latest_day, items_for_hits, trending_now
 from paperwire.web.pagecache import cached_json, forget_pages
 from paperwire.web.routes.submit import today
 from paperwire.web.searching import get_search
-from paperwire.web.views import (
-    cached_latest_day,
-    forget_latest_day,
-    items_for_hits,
-    trending_now,
-)
 
 
 class ErrorOut(BaseModel):

@@ -17,11 +17,11 @@ from paperwire.daily.votes import voted_papers
 from paperwire.db.papers import title_rows
 from paperwire.library.bibtex import bibtex, citation_key
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
-from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, run_page_work
+from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, render, run_page_work
+from paperwire.web.listing import Item, cached_latest_day, items, trending_now
 from paperwire.web.pagecache import cached_page
 from paperwire.web.routes.status import history_charts
 from paperwire.web.searching import get_search
-from paperwire.web.views import Item, cached_latest_day, items, render, trending_now
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from paperwire.web.deps import OptionalUser, SessionDep, run_page_work
+from paperwire.web.deps import OptionalUser, SessionDep, render, run_page_work
+from paperwire.web.listing import items_for_hits
 from paperwire.web.searching import get_search
-from paperwire.web.views import items_for_hits, render
 
 router = APIRouter(include_in_schema=False)
 
