@@ -9,12 +9,11 @@ and for a daily list: ``list_day``, ``upvotes``, ``submitter``.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from paperwire.config import Settings
-from paperwire.ingest.inputs import Cursor, Item, expand, open_text, read_lines, skip_to
+from paperwire.ingest.inputs import Cursor, Item, expand, json_object, open_text, read_lines, skip_to
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import DailyListing, Record, RecordError, build_record
 
@@ -98,12 +97,7 @@ def from_mapping(obj: dict[str, Any], where: str) -> Record:
 
 
 def parse_json_line(line: str, where: str) -> Record:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(obj, dict):
-        raise RecordError(where, "expected a JSON object")
+    obj = json_object(line, where)
     return from_mapping(obj, where)
 
 

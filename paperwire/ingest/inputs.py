@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -23,6 +24,17 @@ AHEAD = 4  # chunks in flight per worker: bounds memory whatever the input size
 
 class InputError(Exception):
     """The input as a whole cannot be read (missing file, not a directory, unreadable)."""
+
+
+def json_object(line: str, where: str) -> dict[str, Any]:
+    """One JSON Lines record, which must be an object; anything else is a ``RecordError`` at ``where``."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(obj, dict):
+        raise RecordError(where, "expected a JSON object")
+    return obj
 
 
 def expand(targets: list[str]) -> list[Path]:

@@ -6,12 +6,11 @@ suffix); the file is read line by line so the full multi-GB dump ingests in cons
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from paperwire.config import Settings
-from paperwire.ingest.inputs import Cursor, Item, read_lines
+from paperwire.ingest.inputs import Cursor, Item, json_object, read_lines
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import Record, RecordError, build_record
 from paperwire.papers.text import split_authors
@@ -29,12 +28,7 @@ def _authors(obj: dict[str, Any]) -> list[str]:
 
 
 def parse_line(line: str, where: str) -> Record:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(obj, dict):
-        raise RecordError(where, "expected a JSON object")
+    obj = json_object(line, where)
     versions = obj.get("versions") or []
     record_id = obj.get("id") if isinstance(obj.get("id"), str) else None
     try:
