@@ -80,9 +80,10 @@ def evaluate() -> None:
 
 # Every command, by the module of its area (imported here, below ``cli``, which they decorate with). A
 # new command is added to its module's COMMANDS (or EVAL_COMMANDS, under `eval`); a new area, here.
-from paperwire.cli import config, digest, ingest, library, model, search, status, store, web  # noqa: E402
+from paperwire.cli import claims, config, digest, ingest, library, model, search, status, store, web  # noqa: E402
 
 for command in (
+    *claims.COMMANDS,
     *config.COMMANDS,
     *digest.COMMANDS,
     *ingest.COMMANDS,
