@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,34 +20,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from paperwire.config import Settings
-
-# Every command, with the module of this package that defines it (in its COMMANDS, or EVAL_COMMANDS
-# under `eval`). A module is imported only when one of its commands is asked for, so a command starts
-# without the others' imports (`claims extract` needs neither pydantic nor SQLAlchemy). A new command
-# is added here and to its module's list.
-COMMANDS = {
-    "claims": "claims",
-    "config": "config",
-    "daily": "store",
-    "digest": "digest",
-    "index": "search",
-    "ingest": "ingest",
-    "init": "store",
-    "library": "library",
-    "load-sample": "store",
-    "model": "model",
-    "recommend": "library",
-    "search": "search",
-    "serve": "web",
-    "similar": "search",
-    "stats": "store",
-    "status": "status",
-    "subscribe": "digest",
-    "subscribers": "digest",
-    "unsubscribe": "digest",
-    "users": "web",
-}
-EVAL_COMMANDS = {"beir": "search", "recommend": "library"}
 
 
 class AppContext:
@@ -76,26 +47,17 @@ pass_app = click.make_pass_decorator(AppContext)
 
 
 class Group(click.Group):
-    """Turns unexpected failures into one-line errors instead of tracebacks, and loads each command
-    from its module (``lazy``: name -> module) when it is asked for."""
-
-    def __init__(
-        self, *args: Any, lazy: Mapping[str, str] | None = None, listed: str = "", **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy = dict(lazy or {})
-        self.listed = listed  # the modules' list these commands are in: COMMANDS or EVAL_COMMANDS
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *self.lazy})
+    """Turns unexpected failures into one-line errors instead of tracebacks, and imports the command
+    modules on demand: a command named like its module (`claims`) loads that module alone."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in self.lazy:
-            module = importlib.import_module(f"{__name__}.{self.lazy[cmd_name]}")
-            for command in getattr(module, self.listed):
-                if command.name == cmd_name:
-                    self.add_command(command)
+        if cmd_name not in self.commands:
+            _register(cmd_name if cmd_name in _MODULES else None)
         return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -108,12 +70,7 @@ class Group(click.Group):
             raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 
 
-@click.group(
-    cls=Group,
-    lazy=COMMANDS,
-    listed="COMMANDS",
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--db",
     "database_url",
@@ -133,13 +90,32 @@ def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None) -> 
     Ingest papers from arXiv and Hugging Face, browse the community's daily lists,
     search, and send digests. Run `paperwire COMMAND --help` for each command.
     """
-    ctx.obj = AppContext(database_url, data_dir)
+    ctx.obj = AppContext(database_url=database_url, data_dir=data_dir)
 
 
 def main() -> None:
     cli(prog_name="paperwire")
 
 
-@cli.group("eval", cls=Group, lazy=EVAL_COMMANDS, listed="EVAL_COMMANDS")
+@cli.group("eval", cls=Group)
 def evaluate() -> None:
     """Measure search and recommendation quality on real collections."""
+
+
+# Every area of commands, by module name: each module adds its COMMANDS (or EVAL_COMMANDS, under `eval`).
+# A new area is added here. A command named like its module (`claims`) imports that module alone.
+_MODULES = ("claims", "config", "digest", "ingest", "library", "model", "search", "status", "store", "web")
+_loaded: set[str] = set()
+
+
+def _register(only: str | None = None) -> None:
+    """Each module of this package adds its ``COMMANDS`` (and ``EVAL_COMMANDS`` under `eval`)."""
+    for name in _MODULES if only is None else [only]:
+        if name in _loaded:
+            continue
+        _loaded.add(name)
+        module = importlib.import_module(f"{__name__}.{name}")
+        for command in getattr(module, "COMMANDS", []):
+            cli.add_command(command)
+        for command in getattr(module, "EVAL_COMMANDS", []):
+            evaluate.add_command(command)
