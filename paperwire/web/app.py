@@ -19,8 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import TemplateNotFound
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,7 +32,7 @@ from paperwire.digest.schedule import run_schedule
 from paperwire.web import routes
 from paperwire.web.deps import SignInRequired, templates, verify_csrf
 from paperwire.web.errors import DOMAIN_ERRORS, status_for
-from paperwire.web.middleware import CsrfCookieMiddleware
+from paperwire.web.middleware import SECURITY_HEADERS, CsrfCookieMiddleware, SecurityHeadersMiddleware
 from paperwire.web.pagecache import PageCache
 
 log = logging.getLogger("paperwire.web")
@@ -84,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.page_cache = PageCache()
     settings.secret()
     app.add_middleware(CsrfCookieMiddleware, secure=settings.base_url.startswith("https://"))
+    app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     names = sorted((info.name for info in pkgutil.iter_modules(routes.__path__)), key=_route_order)
     for name in names:
@@ -94,14 +94,10 @@ def create_app(settings: Settings) -> FastAPI:
     _install_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title="paperwire API",
-            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
-            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+    def api_docs(request: Request) -> Response:
+        """FastAPI's own page starts Swagger UI with an inline script, which the CSP refuses."""
+        context = {"openapi_url": app.openapi_url or "/openapi.json", "swagger_ui": SWAGGER_UI}
+        return templates.TemplateResponse(request, "docs.html", context)
 
     return app
 
@@ -183,4 +179,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "something went wrong on our side; it has been logged")
+        response = error_response(request, 500, "something went wrong on our side; it has been logged")
+        response.headers.update(SECURITY_HEADERS)  # this handler answers outside the middleware
+        return response
