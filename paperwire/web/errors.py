@@ -5,6 +5,7 @@ from __future__ import annotations
 from paperwire.accounts.ratelimit import RateLimited
 from paperwire.accounts.service import AccountError, BadCredentials, EmailTaken
 from paperwire.accounts.tokens import InvalidToken
+from paperwire.db.session import ReadOnlyStore
 from paperwire.feed.periods import BadPeriod
 from paperwire.feed.submit import AlreadySubmitted, NotFoundOnArxiv, SubmitError, TooOld
 from paperwire.feed.votes import NotListed, UnknownPaper, VoteConflict
@@ -13,6 +14,7 @@ from paperwire.papers.ids import InvalidArxivId
 # Most specific first: the first class an error is an instance of decides its status.
 DOMAIN_ERRORS: dict[type[Exception], int] = {
     RateLimited: 429,
+    ReadOnlyStore: 503,
     EmailTaken: 409,
     BadCredentials: 401,
     AccountError: 400,
