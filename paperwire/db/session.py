@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,17 +15,25 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the web app read while an ingest writes; busy_timeout makes writers queue, not fail."""
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: an ingest batch's pages stay in memory until commit
-    cur.close()
+def _sqlite_pragmas(cache_mib: int) -> Callable[[Any, Any], None]:
+    """WAL lets the web app read while an ingest writes; busy_timeout makes writers queue, not fail.
+
+    ``cache_mib`` is each connection's page cache: 64 MiB keeps an ingest batch's pages in memory until
+    commit; the web app's many pooled connections take less (each fills its cache as it reads).
+    """
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA cache_size={-1024 * int(cache_mib)}")
+        cur.close()
+
+    return on_connect
 
 
 class ReadOnlyStore(Exception):
@@ -64,13 +72,13 @@ def _reopen_when_writable(engine: Engine, path: str) -> None:
             raise DisconnectionError("the database file has become writable: reconnecting")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_cache_mib: int = 64, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_cache_mib))
         event.listen(engine, "handle_error", _read_only_write)
         if parsed.database and parsed.database != ":memory:":
             _reopen_when_writable(engine, parsed.database)
