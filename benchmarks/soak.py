@@ -186,6 +186,19 @@ def sample_memory(
                 samples.setdefault(pid, []).append((time.monotonic() - started, rss))
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(stat[11]) + int(stat[12])) / tick
+    return total
+
+
 def busiest_processes() -> str:
     """What else uses the CPU now (the machine is shared): the top five by CPU share, their command."""
     done = subprocess.run(
@@ -236,6 +249,8 @@ def main() -> int:
         time.sleep(5)  # let each worker load its search model (it starts as the worker starts)
         print(f"load before: {os.getloadavg()}\n{busiest_processes()}", flush=True)
         tally, samples, stop = Tally(), {}, threading.Event()
+        serving = [server.pid, *workers(server.pid)]
+        cpu_before = cpu_seconds(serving)
         started = time.monotonic()
         sampler = threading.Thread(target=sample_memory, args=(server.pid, started, stop, samples))
         sampler.start()
@@ -247,6 +262,7 @@ def main() -> int:
 
         asyncio.run(run())
         elapsed = time.monotonic() - started
+        server_cpu = cpu_seconds(serving) - cpu_before
         load_after = os.getloadavg()
         busy = busiest_processes()
         stop.set()
@@ -265,6 +281,9 @@ def main() -> int:
         "errors": len(tally.errors),
         "first_errors": tally.errors[:10],
         "over_2s": sum(ms > SLOW_MS for ms in every),
+        # Independent of what else runs: the server's CPU time per request, and its share of the cores.
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(every)), 2),
+        "server_cores_used": round(server_cpu / elapsed, 2),
         "p50_ms": round(statistics.median(every), 1) if every else None,
         "p99_ms": round(percentile(every, 0.99), 1),
         "max_ms": round(max(every), 1) if every else None,
