@@ -101,4 +101,4 @@ def ingest(
     )
 
 
-COMMANDS = [ingest]
+COMMANDS: list[click.Command] = [ingest]

@@ -9,15 +9,24 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
-from paperwire.db.models import Paper
-from paperwire.search.embed import ModelUnavailable, load_embedder
-from paperwire.search.evaluate import BeirError, evaluate, load_beir
-from paperwire.search.query import QueryError
-from paperwire.search.service import MODES, PaperNotFound, SearchHit, SearchService, index_exists
+from paperwire.search import (
+    MODES,
+    BeirError,
+    ModelUnavailable,
+    PaperNotFound,
+    QueryError,
+    SearchHit,
+    SearchService,
+    evaluate_beir,
+    index_exists,
+    load_beir,
+    load_embedder,
+    papers_for,
+)
 
 
 def _service(app: AppContext) -> SearchService:
@@ -27,11 +36,8 @@ def _service(app: AppContext) -> SearchService:
 
 
 def _titles(app: AppContext, hits: list[SearchHit]) -> dict[int, str]:
-    if not hits:
-        return {}
-    with app.engine.connect() as conn:
-        rows = conn.execute(select(Paper.id, Paper.title).where(Paper.id.in_([h.paper_id for h in hits])))
-        return {int(pid): str(title) for pid, title in rows}
+    with Session(app.engine) as session:
+        return {paper.id: paper.title for paper in papers_for(session, hits)}
 
 
 def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
@@ -147,7 +153,7 @@ def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_jso
             embedder = load_embedder(app.settings)
         except ModelUnavailable as exc:
             click.echo(f"warning: {exc}; answering from keyword search", err=True)
-    scores = evaluate(app.settings, collection, [mode], embedder=embedder, progress=not as_json)[mode]
+    scores = evaluate_beir(app.settings, collection, [mode], embedder=embedder, progress=not as_json)[mode]
     result = {**scores, "split": split, "documents": len(collection.documents)}
     if as_json:
         click.echo(json.dumps(result))
@@ -160,5 +166,5 @@ def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_jso
         click.echo(f"{key:>10}: {float(scores[key]):.4f}")
 
 
-COMMANDS = [index_command, search_command, similar_command]
-EVAL_COMMANDS = [beir_command]
+COMMANDS: list[click.Command] = [index_command, search_command, similar_command]
+EVAL_COMMANDS: list[click.Command] = [beir_command]

@@ -49,6 +49,13 @@ def serve(app: AppContext, host: str, port: int, workers: int | None, reload: bo
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     if app.settings.database_url:
         os.environ["PAPERWIRE_DATABASE_URL"] = app.settings.database_url
+    # Prometheus multiprocess mode: every worker counts into files here, and a scrape of any worker sums
+    # them. Set before a worker imports prometheus_client, and emptied on each start.
+    metrics_dir = app.settings.data_dir / "metrics"
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     click.echo(f"paperwire on http://{host}:{port}/papers (Ctrl+C stops)")
     uvicorn.run(
         "paperwire.web.main:app",
@@ -130,4 +137,4 @@ def users_disable(app: AppContext, email: str, enable: bool) -> None:
     click.echo(f"{email} is {'enabled' if enable else 'disabled'}")
 
 
-COMMANDS = [serve, users]
+COMMANDS: list[click.Command] = [serve, users]

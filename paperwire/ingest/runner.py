@@ -7,7 +7,6 @@ same database as one clean run: the writer's merge is idempotent.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, insert, select, update
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import IngestRun
 from paperwire.ingest.inputs import Cursor
@@ -36,6 +36,8 @@ class RunSummary:
     source: str
     read: int = 0
     errors: int = 0
+    # Distinct papers this run described (a listing repeats a paper on several days).
+    papers: int = 0
     resumed: bool = False
     counts: BatchCounts = field(default_factory=BatchCounts)
 
@@ -45,13 +47,10 @@ class RunSummary:
             "source": self.source,
             "read": self.read,
             "errors": self.errors,
+            "papers": self.papers,
             "resumed": self.resumed,
             **self.counts.as_dict(),
         }
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _start_run(engine: Engine, source: str, target: str) -> tuple[int, Cursor | None, dict[str, Any], int]:
@@ -67,7 +66,7 @@ def _start_run(engine: Engine, source: str, target: str) -> tuple[int, Cursor | 
             return row.id, row.cursor, dict(row.counts or {}), len(row.errors or [])
         run_id = conn.execute(
             insert(RUNS).values(
-                source=source, target=target, started_at=_now(), status="running", counts={}, errors=[]
+                source=source, target=target, started_at=utcnow(), status="running", counts={}, errors=[]
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         return int(run_id), None, {}, 0
@@ -95,6 +94,8 @@ def run_ingest(
     summary = RunSummary(run_id=run_id, source=source, resumed=cursor is not None)
     summary.read = prior.get("read", 0)
     summary.errors = prior.get("errors", 0)
+    summary.papers = prior.get("papers", 0)
+    seen: set[str] = set()  # this process's share; a resumed run counts on from the stored total
     for name in summary.counts.as_dict():
         setattr(summary.counts, name, prior.get(name, 0))
 
@@ -106,9 +107,17 @@ def run_ingest(
         nonlocal batch, pending_errors, stored_errors
         with engine.begin() as conn:
             summary.counts.add(write_batch(conn, batch, source))
+            fresh = {record.arxiv_id for record in batch} - seen
+            seen.update(fresh)
+            summary.papers += len(fresh)
             progress: dict[str, Any] = {
                 "cursor": last,
-                "counts": {"read": summary.read, "errors": summary.errors, **summary.counts.as_dict()},
+                "counts": {
+                    "read": summary.read,
+                    "errors": summary.errors,
+                    "papers": summary.papers,
+                    **summary.counts.as_dict(),
+                },
             }
             keep = pending_errors[: max(0, STORED_ERRORS - stored_errors)]
             if keep:  # the stored list is read and rewritten only when it grows
@@ -132,5 +141,5 @@ def run_ingest(
             flush()
     flush()
     with engine.begin() as conn:
-        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="done", finished_at=_now()))
+        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="done", finished_at=utcnow()))
     return summary

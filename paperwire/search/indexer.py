@@ -130,6 +130,15 @@ def _count(engine: Engine, seq: int, pid: int) -> int:
         )
 
 
+def index_lag(settings: Settings, engine: Engine) -> dict[str, int | None]:
+    """Papers in the store that this node's keyword and vector indexes do not hold yet."""
+    state = IndexState.load(index_root(settings))
+    return {
+        "keyword": _count(engine, state.keyword_seq, state.keyword_id),
+        "vectors": _count(engine, state.vector_seq, state.vector_id),
+    }
+
+
 @contextmanager
 def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
     if not enabled or total == 0:

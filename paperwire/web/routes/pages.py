@@ -10,16 +10,18 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
-from paperwire.feed.bibtex import bibtex, citation_key
+from paperwire.db.papers import title_rows
 from paperwire.feed.daily import adjacent_days, daily_list, paper_with_entry
 from paperwire.feed.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
 from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.feed.votes import voted_papers
+from paperwire.library.bibtex import bibtex, citation_key
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, run_page_work
 from paperwire.web.pagecache import cached_page
+from paperwire.web.routes.status import history_charts
 from paperwire.web.searching import get_search
-from paperwire.web.views import Item, cached_latest_day, items, render, title_rows, trending_now
+from paperwire.web.views import Item, cached_latest_day, items, render, trending_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -165,5 +167,6 @@ async def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv
 
 
 @router.get("/about", name="about_page")
-def about_page(request: Request, user: OptionalUser, settings: SettingsDep) -> _TemplateResponse:
-    return render(request, "about.html", trending=TrendingSettings.from_settings(settings))
+async def about_page(request: Request, user: OptionalUser, settings: SettingsDep) -> _TemplateResponse:
+    history = await run_page_work(request, history_charts, request)
+    return render(request, "about.html", trending=TrendingSettings.from_settings(settings), history=history)
