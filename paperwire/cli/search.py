@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from paperwire.cli import AppContext, pass_app
@@ -51,13 +52,14 @@ def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
 
 
 def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> None:
-    table = Table(title=title)
+    table = Table(title=Text(title))
     table.add_column("#", justify="right")
     table.add_column("arXiv")
     table.add_column("score", justify="right")
     table.add_column("Title")
     for rank, hit in enumerate(hits, 1):
-        table.add_row(str(rank), hit.arxiv_id, f"{hit.score:.3f}", titles.get(hit.paper_id, ""))
+        # Text, not a markup string: a title may contain Rich markup such as "[/x]".
+        table.add_row(str(rank), Text(hit.arxiv_id), f"{hit.score:.3f}", Text(titles.get(hit.paper_id, "")))
     Console().print(table)
 
 
@@ -98,7 +100,9 @@ def search_command(
     Syntax: words, "exact phrase", -excluded, author:"First Last", cat:cs.CL, has:code,
     after:2025-01-01, before:2025-06-30, year:2025. An arXiv id finds that paper.
     """
-    text = " ".join(query)
+    text = " ".join(query).strip()
+    if not text:
+        raise click.UsageError("the query is empty: give words to search for")
     try:
         result = _service(app).search(text, mode=mode, limit=limit, offset=offset)
     except QueryError as exc:
@@ -114,7 +118,12 @@ def search_command(
         }
         click.echo(json.dumps(payload))
         return
-    _print_hits(f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)", result.hits, titles)
+    shown = len(result.hits)
+    _print_hits(
+        f"{shown} {'result' if shown == 1 else 'results'} ({result.mode}, {result.took_ms:.0f} ms)",
+        result.hits,
+        titles,
+    )
 
 
 @click.command("similar")
