@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     signup_limit_per_ip: int = Field(
         default=10, ge=1, description="Sign-ups allowed per IP address per hour."
     )
+    subscribe_limit_per_ip: int = Field(
+        default=10,
+        ge=1,
+        description="Digest subscriptions (the public form) allowed per IP address per hour.",
+    )
     web_cache_seconds: float = Field(
         default=3.0,
         ge=0,

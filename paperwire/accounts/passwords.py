@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -29,12 +32,18 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; a missing or malformed hash simply never matches."""
-    if not password_hash:
-        return False
     try:
+        if not password_hash:  # as slow as a real check: timing must not tell which accounts exist
+            _hasher.verify(_unmatchable_hash(), password)
+            return False
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _unmatchable_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -93,11 +93,12 @@ def create_user(
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     name = printable(display_name or "")[:80] or None
+    password_hash = hash_password(password)  # first: a taken address must cost the same time as a new one
     if find_user(db, address) is not None:
         raise EmailTaken("an account with this email already exists; sign in or reset your password")
     user = User(
         email=address,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         display_name=name,
         role=role,
         email_verified=verified,
@@ -140,6 +141,22 @@ def send_verification(settings: Settings, user: User) -> None:
         "Confirm your paperwire account",
         f"Welcome to paperwire!\n\nConfirm your email address by opening this link (valid for 3 days):\n\n"
         f"{verification_link(settings, user)}\n\nIf you did not sign up, ignore this message.\n",
+    )
+
+
+def send_account_exists(settings: Settings, user: User) -> None:
+    """Someone signed up with the address of an existing account: tell its owner, not the form."""
+    if not user.email_verified:
+        send_verification(settings, user)
+        return
+    base = settings.base_url.rstrip("/")
+    _mail(
+        settings,
+        user.email,
+        "Your paperwire account",
+        "Someone (hopefully you) tried to sign up for paperwire with this address, which already has an "
+        f"account.\n\nSign in here: {base}/signin\nForgot your password? Reset it here: {base}/forgot\n\n"
+        "If it was not you, ignore this message; nothing has changed.\n",
     )
 
 
@@ -209,11 +226,11 @@ def reset_password(db: Session, settings: Settings, token: str, password: str) -
 def authenticate(db: Session, email: str, password: str) -> User:
     """The user with this email and password; one vague message for every failure but 'not verified'."""
     try:
-        address = normalize_email(email)
+        user = find_user(db, normalize_email(email))
     except AccountError:
-        raise BadCredentials("wrong email or password") from None
-    user = find_user(db, address)
-    if user is None or not verify_password(user.password_hash, password[:2048]):
+        user = None
+    # Checked (against an unmatchable hash) even without an account: unknown emails answer as slowly.
+    if not verify_password(user.password_hash if user is not None else None, password[:2048]) or user is None:
         raise BadCredentials("wrong email or password")
     if user.disabled:
         raise BadCredentials("this account is disabled")

@@ -133,7 +133,7 @@ def subscribe(
             outcome = subscriptions.subscribe(session, email, cadence, topics)
             sub = outcome.subscription
             if outcome.confirmation_needed:
-                subscriptions.send_confirmation(app.settings, sub)
+                subscriptions.send_confirmation(app.settings, sub, outcome.requested)
     except subscriptions.SubscriptionError as exc:
         raise click.ClickException(str(exc)) from exc
     except MailError as exc:

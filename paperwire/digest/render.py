@@ -34,6 +34,7 @@ from paperwire.db.models import Paper
 from paperwire.digest.compose import SECTIONS
 from paperwire.digest.models import Subscription
 from paperwire.digest.tokens import Links
+from paperwire.papers.links import http_url
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 SUMMARY_CHARS = 280
@@ -119,7 +120,7 @@ def sections_for(
                 authors=author_line(paper.authors or []),
                 summary=summary_line(paper),
                 upvotes=key[1],
-                code_url=paper.code_urls[0] if paper.code_urls else None,
+                code_url=next(filter(None, map(http_url, paper.code_urls or [])), None),
                 url=f"{base}/papers/{paper.arxiv_id}",
                 reason=None,
                 claims=tuple(label(c) for c in (claims or {}).get(paper.id, ())),

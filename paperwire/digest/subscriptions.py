@@ -2,8 +2,10 @@
 
 Nothing but the confirmation email is ever sent to an address before its owner clicks the link:
 ``subscribe`` only creates a *pending* subscription, and the sender only looks at *active* ones.
-Preferences of an active subscription change only through a signed manage link (or the account),
-never through the public form, so nobody can edit someone else's digest by knowing the address.
+Preferences of an existing subscription (active, paused, pending or unsubscribed) change only through
+a signed manage link, the account, or confirming: what the public form asks for an existing address
+travels inside the confirmation link and is applied when its owner clicks it, so nobody can edit
+someone else's digest by knowing the address.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -92,6 +95,26 @@ class Topics:
             )
         return topics
 
+    def as_payload(self, cadence: str) -> dict[str, Any]:
+        return {
+            "c": cadence,
+            "t": self.trending,
+            "q": list(self.queries),
+            "a": list(self.authors),
+            "k": list(self.categories),
+            "r": self.recommendations,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Topics:
+        return cls(
+            trending=bool(payload.get("t")),
+            queries=tuple(str(q) for q in payload.get("q", ())),
+            authors=tuple(str(a) for a in payload.get("a", ())),
+            categories=tuple(str(k) for k in payload.get("k", ())),
+            recommendations=bool(payload.get("r")),
+        ).cleaned()
+
     def apply(self, sub: Subscription) -> None:
         sub.include_trending = self.trending
         sub.queries = list(self.queries)
@@ -105,6 +128,8 @@ class SubscribeOutcome:
     subscription: Subscription
     # True when a confirmation email should go out now (False: already active, or one was sent recently).
     confirmation_needed: bool
+    # What an anonymous request asked for an existing address: applied only when the link is confirmed.
+    requested: dict[str, Any] | None = None
 
 
 def find(session: Session, email: str) -> Subscription | None:
@@ -137,11 +162,18 @@ def subscribe(
             chosen.apply(sub)
             sub.user_id = user.id if user else sub.user_id
         return SubscribeOutcome(sub, confirmation_needed=False)
+    requested = None
     if sub is None:
         sub = Subscription(email=address, source="account" if user else "form", hard_failures=0)
         session.add(sub)
-    sub.cadence = how_often
-    chosen.apply(sub)
+        sub.status = "pending"
+        sub.cadence = how_often
+        chosen.apply(sub)
+    elif verified:
+        sub.cadence = how_often
+        chosen.apply(sub)
+    else:  # pending or unsubscribed: its stored preferences wait for the owner's click
+        requested = chosen.as_payload(how_often)
     if user is not None and user.email.lower() == address:
         sub.user_id = user.id
     if verified:
@@ -149,14 +181,13 @@ def subscribe(
         session.flush()
         return SubscribeOutcome(sub, confirmation_needed=False)
     recently = sub.confirm_sent_at is not None and now - sub.confirm_sent_at < CONFIRM_RESEND_INTERVAL
-    if sub.status == "pending" and sub.confirm_nonce and recently:
+    if sub.confirm_nonce and recently:
         session.flush()
         return SubscribeOutcome(sub, confirmation_needed=False)
-    sub.status = "pending"
     sub.confirm_nonce = secrets.token_urlsafe(16)
     sub.confirm_sent_at = now
     session.flush()
-    return SubscribeOutcome(sub, confirmation_needed=True)
+    return SubscribeOutcome(sub, confirmation_needed=True, requested=requested)
 
 
 def _activate(sub: Subscription, now: dt.datetime) -> None:
@@ -168,12 +199,19 @@ def _activate(sub: Subscription, now: dt.datetime) -> None:
     sub.paused_reason = None
 
 
-def send_confirmation(settings: Settings, sub: Subscription) -> None:
+def send_confirmation(settings: Settings, sub: Subscription, requested: dict[str, Any] | None = None) -> None:
     """The one email a pending address may get: the link that activates it (raises on SMTP failure)."""
-    send(
-        SmtpConfig.from_url(settings.smtp_url),
-        confirmation_message(settings, sub, tokens.confirm_url(settings, sub)),
-    )
+    url = tokens.confirm_url(settings, sub, requested)
+    if len(url) > tokens.MAX_CONFIRM_URL:
+        raise SubscriptionError(
+            "too many or too long topics for one confirmation link: choose fewer now and add the rest"
+            " from the manage link in your first digest"
+        )
+    shown = sub
+    if requested is not None:  # the email describes what confirming will set, not what is stored
+        shown = Subscription(id=sub.id, email=sub.email, cadence=requested["c"])
+        Topics.from_payload(requested).apply(shown)
+    send(SmtpConfig.from_url(settings.smtp_url), confirmation_message(settings, shown, url))
 
 
 def _by_token(
@@ -195,6 +233,13 @@ def confirm(session: Session, settings: Settings, token: str, now: dt.datetime |
         raise tokens.TokenError(
             "this confirmation link has been replaced by a newer one; use the latest email"
         )
+    requested = payload.get("p")
+    if isinstance(requested, dict):
+        try:
+            sub.cadence = normalize_cadence(str(requested.get("c")))
+            Topics.from_payload(requested).apply(sub)
+        except SubscriptionError as exc:
+            raise tokens.TokenError(f"this confirmation link is not valid ({exc})") from None
     _activate(sub, now or utcnow())
     return sub
 

@@ -50,8 +50,16 @@ def read_token(settings: Settings, purpose: str, token: str) -> dict[str, Any]:
     return payload
 
 
-def confirm_token(settings: Settings, sub: Subscription) -> str:
-    return make_token(settings, CONFIRM, {"s": sub.id, "n": sub.confirm_nonce})
+# A confirmation link may carry the preferences asked for (compressed); mail clients and servers
+# handle URLs this long, and the route accepts tokens up to this size.
+MAX_CONFIRM_URL = 6000
+
+
+def confirm_token(settings: Settings, sub: Subscription, requested: dict[str, Any] | None = None) -> str:
+    payload: dict[str, Any] = {"s": sub.id, "n": sub.confirm_nonce}
+    if requested is not None:
+        payload["p"] = requested
+    return make_token(settings, CONFIRM, payload)
 
 
 def unsubscribe_token(settings: Settings, sub: Subscription) -> str:
@@ -78,5 +86,5 @@ class Links:
         )
 
 
-def confirm_url(settings: Settings, sub: Subscription) -> str:
-    return f"{settings.base_url.rstrip('/')}/digest/confirm/{confirm_token(settings, sub)}"
+def confirm_url(settings: Settings, sub: Subscription, requested: dict[str, Any] | None = None) -> str:
+    return f"{settings.base_url.rstrip('/')}/digest/confirm/{confirm_token(settings, sub, requested)}"

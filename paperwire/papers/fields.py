@@ -9,10 +9,10 @@ The limits are documented in docs/formats.md; each is several times the largest 
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from paperwire.papers import links
 from paperwire.papers.text import clean_text
 
 MAX_CHARS = {
@@ -106,16 +106,15 @@ def count(value: Any, field: str, maximum: int = MAX_COUNT) -> int:
 
 def http_url(value: Any, field: str) -> str | None:
     """An absolute http(s) URL with a host, or None for empty; anything else (``javascript:``,
-    ``java<TAB>script:``, ``data:``, relative paths) is refused, so no stored link can run a script."""
+    ``java<TAB>script:``, ``data:``, relative paths) is refused, so no stored link can run a script.
+    What is stored is what ``links.http_url`` lets the pages render as a link."""
     # A URL holds no whitespace: what is there was wrapped in (real records break long links with "\n").
     cleaned = "".join(text(value, field, "url").split())
     if not cleaned:
         return None
-    try:
-        parts = urllib.parse.urlsplit(cleaned)
-    except ValueError:
-        raise FieldProblem(field, "not an http(s) URL") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        scheme = f"{parts.scheme}:" if parts.scheme else "no scheme"
-        raise FieldProblem(field, f"not an http(s) URL ({scheme[:20]})")
-    return parts._replace(scheme=parts.scheme.lower()).geturl()
+    scheme, sep, rest = cleaned.partition("://")
+    url = links.http_url(f"{scheme.lower()}{sep}{rest}")
+    if url is None:
+        shown = cleaned.split(":", 1)[0] + ":" if ":" in cleaned else "no scheme"
+        raise FieldProblem(field, f"not an http(s) URL ({shown[:20]})")
+    return url

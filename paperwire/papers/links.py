@@ -49,3 +49,18 @@ def project_page(*texts: str | None) -> str | None:
             if match:
                 return "https://" + _clean(match.group(1)).rstrip("/")
     return None
+
+
+# Anything a browser would strip or skip inside a URL (ASCII controls, whitespace) makes it unsafe to link.
+HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#\\][^\s\x00-\x1f\x7f\\]*", re.IGNORECASE)
+
+
+def http_url(value: object) -> str | None:
+    """``value`` when it is a plain http(s) URL with a host, else None: only such URLs become links.
+
+    Browsers drop tabs and newlines inside a scheme and ignore leading spaces, so ``java<TAB>script:`` or
+    `` JaVaScRiPt:`` run script when used as an href; a strict whole-string match refuses them all.
+    """
+    if isinstance(value, str) and len(value) <= 2048 and HTTP_URL.fullmatch(value):
+        return value
+    return None

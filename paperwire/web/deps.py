@@ -30,6 +30,7 @@ from paperwire.accounts.sessions import user_for_api_token, user_for_session
 from paperwire.accounts.tokens import csrf_token, same
 from paperwire.claims.labels import label as claim_label
 from paperwire.config import Settings
+from paperwire.papers.links import http_url
 from paperwire.web.claimmarks import mark_claims
 from paperwire.web.texmath import mark_math
 
@@ -254,6 +255,7 @@ def url_path_for(context: dict[str, Any], name: str, /, **path_params: Any) -> s
 templates = Jinja2Templates(directory=FilePath(__file__).with_name("templates"))
 templates.env.globals["url_for"] = url_path_for
 templates.env.filters["tex"] = mark_math
+templates.env.filters["http_url"] = http_url  # every href/src built from stored data goes through it
 templates.env.globals["csrf_input"] = csrf_input
 templates.env.globals["csrf_value"] = csrf_value
 templates.env.filters["claim_label"] = claim_label

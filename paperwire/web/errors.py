@@ -8,6 +8,7 @@ from paperwire.accounts.tokens import InvalidToken
 from paperwire.daily.periods import BadPeriod
 from paperwire.daily.submit import AlreadySubmitted, NotFoundOnArxiv, SubmitError, TooOld
 from paperwire.daily.votes import NotListed, UnknownPaper, VoteConflict
+from paperwire.db.session import ReadOnlyStore
 from paperwire.digest.tokens import TokenError
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.papers.ids import InvalidArxivId
@@ -15,6 +16,7 @@ from paperwire.papers.ids import InvalidArxivId
 # Most specific first: the first class an error is an instance of decides its status.
 DOMAIN_ERRORS: dict[type[Exception], int] = {
     RateLimited: 429,
+    ReadOnlyStore: 503,
     EmailTaken: 409,
     BadCredentials: 401,
     AccountError: 400,

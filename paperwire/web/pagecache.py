@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from cachetools import TTLCache
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -30,20 +31,40 @@ from paperwire.accounts.models import User
 from paperwire.web.deps import app_settings, csrf_value, run_page_work
 
 PLACEHOLDER = "__paperwire_csrf_placeholder__"
-MAX_ENTRIES = 2000
+# Bytes of page bodies one worker keeps. Entries live seconds, so this holds every page asked for in that
+# time many times over; it bounds a burst of distinct URLs (each day's list, the API's pages: 30-120 kB each).
+MAX_BYTES = 16 * 1024 * 1024
 
 Entry = tuple[float, bytes, int]  # (rendered at, body, status)
 T = TypeVar("T")
 
 
+def _entry_size(entry: Entry) -> int:
+    return len(entry[1]) + 200
+
+
+def _entries(ttl: float) -> TTLCache[str, Entry]:
+    """Expired entries are dropped (not just ignored), and the whole is bounded by the bytes it holds."""
+    return TTLCache(MAX_BYTES, ttl=max(ttl, 0.001), timer=time.monotonic, getsizeof=_entry_size)
+
+
 @dataclass
 class PageCache:
-    entries: dict[str, Entry] = field(default_factory=dict)
+    ttl: float = 3.0
+    entries: TTLCache[str, Entry] = field(init=False)
     # Bumped by every change to a list: a render that began under an older generation is not stored.
     generation: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Renders in progress, one per key (touched only on the event loop).
     pending: dict[str, asyncio.Future[Entry]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.entries = _entries(self.ttl)
+
+    def get(self, key: str) -> Entry | None:
+        with self.lock:
+            self.entries.expire()
+            return self.entries.get(key)
 
     def forget(self) -> None:
         with self.lock:
@@ -54,22 +75,21 @@ class PageCache:
         with self.lock:
             if generation != self.generation:
                 return
-            if len(self.entries) >= MAX_ENTRIES:
-                self.entries.clear()
-            self.entries[key] = entry
+            if _entry_size(entry) <= MAX_BYTES:
+                self.entries[key] = entry
 
 
 def page_cache(request: Request) -> PageCache:
     cache: PageCache | None = getattr(request.app.state, "page_cache", None)
     if cache is None:
-        cache = request.app.state.page_cache = PageCache()
+        cache = request.app.state.page_cache = PageCache(app_settings(request).web_cache_seconds)
     return cache
 
 
 async def _entry(request: Request, key: str, ttl: float, build: Callable[[], tuple[bytes, int]]) -> Entry:
     """The fresh entry for ``key``, rendering it (once, however many ask at the same time) when needed."""
     cache = page_cache(request)
-    hit = cache.entries.get(key)
+    hit = cache.get(key)
     if hit is not None and time.monotonic() - hit[0] <= ttl:
         return hit
     pending = cache.pending.get(key)

@@ -174,7 +174,8 @@ def sample_url(request: pytest.FixtureRequest, sample_sqlite_file: Path, tmp_pat
     """A store holding the real sample with no digest data yet, on each backend.
 
     SQLite: a copy of a file loaded once. PostgreSQL: one database loaded once per session whose
-    digest tables are emptied for each test (the tests never change the papers).
+    digest tables and rate-limit counts (the subscribe form is limited per IP) are emptied for each test
+    (the tests never change the papers).
     """
     if request.param == "sqlite":
         path = tmp_path / "store.db"
@@ -184,7 +185,10 @@ def sample_url(request: pytest.FixtureRequest, sample_sqlite_file: Path, tmp_pat
     eng = make_engine(url)
     with eng.begin() as conn:
         conn.execute(
-            text("TRUNCATE digest_sent_papers, digest_outbox, digest_subscriptions RESTART IDENTITY CASCADE")
+            text(
+                "TRUNCATE digest_sent_papers, digest_outbox, digest_subscriptions, rate_limits"
+                " RESTART IDENTITY CASCADE"
+            )
         )
     eng.dispose()
     return url

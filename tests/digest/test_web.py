@@ -168,3 +168,65 @@ def test_manage_preferences_with_a_signed_link(
     assert refused.status_code == 400
     # Without the CSRF token the preferences cannot be changed.
     assert client.post(manage, data={"cadence": "daily", "trending": "true"}).status_code == 403
+
+
+def _subscribe(client: TestClient, address: str, **fields: str) -> int:
+    data = {"email": address, "cadence": "daily", "trending": "true", "csrf_token": csrf(client, "/digest")}
+    return client.post("/digest/subscribe", data={**data, **fields}).status_code
+
+
+def test_the_public_form_is_rate_limited_per_address(tmp_path: Path, smtp: Sink, sample_url: str) -> None:
+    settings = make_settings(tmp_path, smtp, database_url=sample_url).model_copy(
+        update={"subscribe_limit_per_ip": 3}
+    )
+    app = create_app(settings)
+    with TestClient(app, base_url=BASE) as client:
+        answers = [_subscribe(client, f"victim{i}@example.org") for i in range(5)]
+    app.state.engine.dispose()
+    assert answers == [200, 200, 200, 429, 429]
+    assert len(smtp.received) == 3  # no confirmation email past the limit
+
+
+def test_an_anonymous_subscribe_changes_nothing_until_confirmed(
+    client: TestClient, sample_engine: Engine, smtp: Sink
+) -> None:
+    """A stranger who knows an unsubscribed address cannot rewrite its preferences; its owner, clicking
+    the link that request mailed, gets what was asked."""
+    with Session(sample_engine) as session, session.begin():
+        sub = subscriptions.subscribe(
+            session, "owner@example.org", "weekly", subscriptions.Topics(queries=("graph neural",))
+        ).subscription
+        sub.status, sub.confirm_nonce = "unsubscribed", None  # as unsubscribing leaves it
+    assert _subscribe(client, "owner@example.org", cadence="daily", queries="crypto spam") == 200
+    with Session(sample_engine) as session:
+        stored = subscriptions.find(session, "owner@example.org")
+        assert stored is not None and stored.status == "unsubscribed"
+        assert (stored.cadence, stored.queries) == ("weekly", ["graph neural"])
+    [confirmation] = smtp.to("owner@example.org")
+    text = confirmation.get_body(preferencelist=("plain",)).get_content()
+    assert "a daily paperwire digest" in text  # what confirming will set, not the stored weekly
+    [link] = re.findall(rf"{BASE}/digest/confirm/\S+", text)
+    page = client.get(path_of(link))
+    done = client.post(path_of(link), data={"csrf_token": CSRF.search(page.text).group(1)})  # type: ignore[union-attr]
+    assert done.status_code == 200 and "You are subscribed" in done.text
+    with Session(sample_engine) as session:
+        stored = subscriptions.find(session, "owner@example.org")
+        assert stored is not None and stored.status == "active"
+        assert (stored.cadence, stored.queries) == ("daily", ["crypto spam"])
+
+
+def test_an_anonymous_subscribe_leaves_an_active_digest_alone(
+    client: TestClient, sample_engine: Engine, smtp: Sink
+) -> None:
+    with Session(sample_engine) as session, session.begin():
+        sub = subscriptions.subscribe(session, "active@example.org", "weekly").subscription
+        sub.status = "active"
+    assert _subscribe(client, "active@example.org", cadence="daily", trending="", queries="spam") == 200
+    with Session(sample_engine) as session:
+        stored = subscriptions.find(session, "active@example.org")
+        assert stored is not None and (stored.status, stored.cadence, stored.queries) == (
+            "active",
+            "weekly",
+            [],
+        )
+    assert smtp.to("active@example.org") == []

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from paperwire.config import Settings
 from paperwire.web.deps import run_page_work
-from paperwire.web.pagecache import PageCache, _entry
+from paperwire.web.pagecache import MAX_BYTES, PageCache, _entry
 
 T = TypeVar("T")
 
@@ -97,3 +97,17 @@ def test_page_work_runs_on_as_many_threads_as_configured() -> None:
 
     run(main())
     assert most == 2
+
+
+def test_the_cache_is_bounded_by_bytes_and_drops_expired_pages() -> None:
+    """A stream of distinct URLs (every day's list, every API page) must not grow a worker without bound."""
+    cache = PageCache(ttl=60)
+    page = b"x" * 120_000  # an /api/daily_papers answer's size
+    for day in range(2_000):
+        cache.store(f"/api/daily_papers?date={day}", (time.monotonic(), page, 200), cache.generation)
+    assert cache.entries.currsize <= MAX_BYTES
+    assert 0 < len(cache.entries) < 2_000 and cache.get("/api/daily_papers?date=1999") is not None
+    short = PageCache(ttl=0.05)
+    short.store("/papers", (time.monotonic(), page, 200), short.generation)
+    time.sleep(0.1)
+    assert short.get("/papers") is None and short.entries.currsize == 0

@@ -572,9 +572,13 @@ NASTY_TEXT = [
 
 def _assert_clear_4xx(response: httpx.Response) -> None:
     assert 400 <= response.status_code < 500, f"{response.status_code}: {response.text[:300]}"
-    if response.headers.get("content-type", "").startswith("application/json"):
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         body = response.json()
         message = body.get("error") if isinstance(body, dict) else None
+    elif "xml" in content_type:  # a feed reader is answered with a feed whose title says what is wrong
+        match = re.search(r"<title>[^<]*: ([^<]+)</title>", response.text)
+        message = match.group(1).strip() if match else None
     else:
         match = re.search(r'<p class="error-box"[^>]*>(.*?)</p>', response.text, re.S)
         message = match.group(1).strip() if match else None

@@ -13,6 +13,7 @@ from paperwire.accounts.models import User
 from paperwire.accounts.ratelimit import consume, reset
 from paperwire.accounts.service import (
     AccountError,
+    EmailTaken,
     authenticate,
     check_reset_token,
     create_user,
@@ -21,6 +22,7 @@ from paperwire.accounts.service import (
     normalize_email,
     request_password_reset,
     reset_password,
+    send_account_exists,
     send_verification,
     verify_email,
 )
@@ -108,6 +110,14 @@ def signup(
     consume(db, ip_key, settings.signup_limit_per_ip, SIGNUP_WINDOW, "sign-ups from your address")
     try:
         user = create_user(db, email, password, display_name=display_name)
+    except EmailTaken:
+        # The same answer as a new sign-up, so the form never tells who has an account; the owner is mailed.
+        db.rollback()
+        address = normalize_email(email)
+        existing = find_user(db, address)
+        if existing is None:  # deleted meanwhile
+            return render(request, "accounts/check_email.html", email=address)
+        return _mail_verification(request, db, settings, existing, new=False)
     except AccountError as exc:
         return render(
             request,
@@ -121,9 +131,16 @@ def signup(
 
 
 def _mail_verification(request: Request, db: Session, settings: Settings, user: User, new: bool) -> Response:
-    """A refused address (permanent SMTP error) is the user's input: 400, and a new account is undone."""
+    """A refused address (permanent SMTP error) is the user's input: 400, and a new account is undone.
+
+    For an address that already has an account (``new`` false) its owner gets a note instead (or a new
+    confirmation link while unconfirmed); the page is the same either way.
+    """
     try:
-        send_verification(settings, user)
+        if new:
+            send_verification(settings, user)
+        else:
+            send_account_exists(settings, user)
     except PermanentMailError as exc:
         if new:
             delete_unverified(db, user.id)

@@ -8,17 +8,20 @@ and that one is exempt from CSRF because mail clients send it themselves (``List
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from paperwire.accounts.ratelimit import consume
 from paperwire.config import Settings
 from paperwire.digest import subscriptions
 from paperwire.digest.matching import check_query
 from paperwire.digest.models import Subscription
 from paperwire.digest.tokens import (
     CONFIRM,
+    MAX_CONFIRM_URL,
     UNSUBSCRIBE,
     manage_token,
     read_token,
@@ -27,9 +30,13 @@ from paperwire.digest.tokens import (
 from paperwire.mail.smtp import MailError
 from paperwire.search import QueryError
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, csrf_exempt, render
+from paperwire.web.routes.accounts import client_ip
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Path(min_length=10, max_length=512)]  # a signed token from an email link
+# A confirmation token may carry the preferences asked for (applied on confirmation).
+ConfirmToken = Annotated[str, Path(min_length=10, max_length=MAX_CONFIRM_URL)]
+SUBSCRIBE_WINDOW = dt.timedelta(hours=1)
 CHECK_INBOX = (
     "If this address can receive a digest, a confirmation link is on its way. Nothing else will be sent "
     "until it is clicked."
@@ -88,6 +95,8 @@ def digest_subscribe(
     authors: Annotated[str, Form(max_length=4000)] = "",
     categories: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
+    ip_key = f"subscribe:ip:{client_ip(request, settings)}"
+    consume(db, ip_key, settings.subscribe_limit_per_ip, SUBSCRIBE_WINDOW, "subscriptions from your address")
     form = {"email": email, "cadence": cadence, "trending": trending, "queries": queries, "authors": authors}
     form["categories"] = categories
     form["recommendations"] = recommendations
@@ -95,7 +104,7 @@ def digest_subscribe(
         topics = _topics(trending, queries, authors, categories, recommendations)
         outcome = subscriptions.subscribe(db, email, cadence, topics, user=user)
         if outcome.confirmation_needed:
-            subscriptions.send_confirmation(settings, outcome.subscription)
+            subscriptions.send_confirmation(settings, outcome.subscription, outcome.requested)
     except (subscriptions.SubscriptionError, QueryError) as exc:
         db.rollback()
         return render(
@@ -121,7 +130,7 @@ def digest_subscribe(
 
 @router.get("/digest/confirm/{token}", name="digest_confirm_page")
 def digest_confirm_page(
-    request: Request, settings: SettingsDep, token: Token, user: OptionalUser
+    request: Request, settings: SettingsDep, token: ConfirmToken, user: OptionalUser
 ) -> Response:
     read_token(settings, CONFIRM, token)  # a broken or expired link is refused before the button
     return render(request, "digest/confirm.html", token=token)
@@ -129,7 +138,7 @@ def digest_confirm_page(
 
 @router.post("/digest/confirm/{token}", name="digest_confirm")
 def digest_confirm(
-    request: Request, db: SessionDep, settings: SettingsDep, token: Token, user: OptionalUser
+    request: Request, db: SessionDep, settings: SettingsDep, token: ConfirmToken, user: OptionalUser
 ) -> Response:
     sub = subscriptions.confirm(db, settings, token)
     db.commit()
