@@ -77,6 +77,8 @@ class SearchBackend(Protocol):
 
     def warm(self) -> None: ...
 
+    def model_ready(self) -> bool: ...
+
 
 TERM = re.compile(r'-?"[^"]+"|\S+')
 
@@ -164,6 +166,9 @@ class KeywordFallback:
     def warm(self) -> None:
         """Nothing to load."""
 
+    def model_ready(self) -> bool:
+        return True
+
 
 class AdaptiveSearch:
     """The search service once its index exists, the keyword fallback until then (checked per call)."""
@@ -210,6 +215,10 @@ class AdaptiveSearch:
     def warm(self) -> None:
         """Open the search service and start loading its model in the background, if there is an index."""
         self._backend().warm()
+
+    def model_ready(self) -> bool:
+        """Whether semantic search answers without waiting for the model (for /readyz)."""
+        return self._backend().model_ready()
 
     def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> Results:
         """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything.
