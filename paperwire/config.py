@@ -225,7 +225,10 @@ class Settings(BaseSettings):
         ),
     )
     index_follow_interval: float = Field(
-        default=5.0, gt=0, le=3600, description="Seconds between the follower's checks of the store for new papers."
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the follower's checks of the store for new papers.",
     )
     ready_max_index_lag: int = Field(
         default=1000,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,12 @@ def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
 @pass_app
 def index_command(
-    app: AppContext, rebuild: bool, follow: bool, ray_address: str | None, ray_workers: int | None, as_json: bool
+    app: AppContext,
+    rebuild: bool,
+    follow: bool,
+    ray_address: str | None,
+    ray_workers: int | None,
+    as_json: bool,
 ) -> None:
     """Build or update the search indexes (keyword and vectors) from the store. Resumes if interrupted."""
     upgrade(app.engine)
@@ -88,7 +94,12 @@ def index_command(
 
         try:
             counts = ray_catch_up(
-                app.settings, app.engine, ray_address, workers=ray_workers, rebuild=rebuild, progress=not as_json
+                app.settings,
+                app.engine,
+                ray_address,
+                workers=ray_workers,
+                rebuild=rebuild,
+                progress=not as_json,
             )
         except RayUnavailable as exc:
             raise click.ClickException(str(exc)) from None
@@ -115,10 +126,8 @@ def _follow(app: AppContext) -> None:
 
     logging.basicConfig(level=logging.INFO, format="paperwire index --follow: %(message)s")
     lower_priority()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         follow(app.settings, app.engine, interval=app.settings.index_follow_interval)
-    except KeyboardInterrupt:
-        pass
 
 
 @click.command("search")

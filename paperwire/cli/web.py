@@ -9,6 +9,7 @@ import sys
 import click
 from sqlalchemy.orm import Session
 
+from paperwire.accounts.models import User
 from paperwire.accounts.service import (
     AccountError,
     create_user,
@@ -17,7 +18,6 @@ from paperwire.accounts.service import (
     set_disabled,
     set_role,
 )
-from paperwire.accounts.models import User
 from paperwire.accounts.sessions import create_api_token
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
@@ -82,7 +82,7 @@ def _start_follower(app: AppContext) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PAPERWIRE_DATA_DIR=str(app.settings.data_dir))
     if app.settings.database_url:
         env["PAPERWIRE_DATABASE_URL"] = app.settings.database_url
-    return subprocess.Popen([sys.executable, "-m", "paperwire", "index", "--follow"], env=env)  # noqa: S603
+    return subprocess.Popen([sys.executable, "-m", "paperwire", "index", "--follow"], env=env)
 
 
 @click.group()

@@ -8,6 +8,7 @@ processes) gets a lock row with a lease instead, renewed while held and taken ov
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, Connection, DateTime, Engine, MetaData, String, Table, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 
 log = logging.getLogger(__name__)
 _meta = MetaData()
@@ -59,12 +60,16 @@ def shared_secret(engine: Engine, legacy_file: Path | None = None) -> str:
         with engine.begin() as conn:
             conn.execute(
                 _insert(engine)
-                .values(name=SIGNING_KEY, value=candidate, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+                .values(
+                    name=SIGNING_KEY, value=candidate, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                )
                 .on_conflict_do_nothing(index_elements=["name"])
             )
             value = conn.execute(select(SECRETS.c.value).where(SECRETS.c.name == SIGNING_KEY)).scalar_one()
     except (OperationalError, ProgrammingError) as exc:
-        raise StoreNotReady(f"the store has no table for the signing key: run `paperwire init` ({exc.orig})") from exc
+        raise StoreNotReady(
+            f"the store has no table for the signing key: run `paperwire init` ({exc.orig})"
+        ) from exc
     return str(value)
 
 
@@ -112,7 +117,7 @@ class JobLock:
             try:
                 self._conn.execute(text("SELECT 1"))
                 return True
-            except DBAPIError:
+            except SQLAlchemyError:
                 log.warning("lost the connection holding job lock %s", self.name)
                 self._close()
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -146,15 +151,15 @@ class JobLock:
     def release(self) -> None:
         with self._lock:
             if self._conn is not None:
-                try:
+                with contextlib.suppress(SQLAlchemyError):  # a lost connection has lost the lock with it
                     self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _advisory_key(self.name)})
-                except DBAPIError:
-                    pass  # the connection is gone, and the lock with it
                 self._close()
             elif self._held and self.engine.dialect.name != "postgresql":
                 with self.engine.begin() as conn:
                     conn.execute(
-                        delete(JOB_LOCKS).where(JOB_LOCKS.c.name == self.name, JOB_LOCKS.c.holder == self.holder)
+                        delete(JOB_LOCKS).where(
+                            JOB_LOCKS.c.name == self.name, JOB_LOCKS.c.holder == self.holder
+                        )
                     )
             self._held = False
 

@@ -141,6 +141,7 @@ class IndexLag:
 
     keyword: int
     vectors: int | None  # None: this node has no vector index (semantic search is off)
+    indexed: bool = True  # False: no batch has been committed to this node's indexes yet
 
     @property
     def papers(self) -> int:
@@ -150,14 +151,15 @@ class IndexLag:
 
 def index_lag(settings: Settings, engine: Engine) -> IndexLag:
     """How far behind the store this node's own indexes are, from their cursors (one count query each)."""
-    state = IndexState.load(index_root(settings))
-    has_keyword = (keyword_dir(settings) / "meta.json").exists()
-    kw_cursor = (state.keyword_seq, state.keyword_id) if has_keyword else (0, 0)
+    root = index_root(settings)
+    state = IndexState.load(root)
+    indexed = (keyword_dir(settings) / "meta.json").exists() and (root / STATE_FILE).exists()
+    kw_cursor = (state.keyword_seq, state.keyword_id) if indexed else (0, 0)
     keyword = _count(engine, *kw_cursor)
     if not (vector_dir(settings) / MANIFEST).exists():
-        return IndexLag(keyword, None)
+        return IndexLag(keyword, None, indexed)
     vec_cursor = (state.vector_seq, state.vector_id)
-    return IndexLag(keyword, keyword if vec_cursor == kw_cursor else _count(engine, *vec_cursor))
+    return IndexLag(keyword, keyword if vec_cursor == kw_cursor else _count(engine, *vec_cursor), indexed)
 
 
 @contextmanager

@@ -84,7 +84,7 @@ class RayEmbedder:
             ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise RayUnavailable(f"cannot join the Ray cluster at {address}: {exc}") from exc
-        resources = ray.cluster_resources()
+        resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
         gpus, cpus = int(resources.get("GPU", 0)), max(1, int(resources.get("CPU", 1)))
         if gpus:
             count = workers or gpus
@@ -96,14 +96,16 @@ class RayEmbedder:
             options = {"num_cpus": 1}
             self.device, self.chunk = "cpu", CHUNK_TEXTS
         actor = ray.remote(EmbedWorker).options(max_restarts=-1, max_task_retries=-1, **options)
-        self.actors = [
+        self.actors: list[Any] = [
             actor.remote(str(settings.data_dir.resolve()), settings.embed_precision, self.device, per_actor)
             for _ in range(count)
         ]
         self.name = f"{MODEL_NAME} (Ray, {count} {self.device} workers)"
         self.dim = DIM
 
-    def encode_documents(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> Matrix:
+    def encode_documents(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    ) -> Matrix:
         """In order; a chunk whose worker died is run again by Ray (on the restarted actor)."""
         from ray.util import ActorPool
 
@@ -115,7 +117,7 @@ class RayEmbedder:
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def encode_query(self, text: str) -> Matrix:
-        return self.encode_documents([text])[0]
+        return np.asarray(self.encode_documents([text])[0], dtype=np.float32)
 
     def worker_pids(self) -> list[int]:
         return [int(pid) for pid in self.ray.get([a.pid.remote() for a in self.actors])]

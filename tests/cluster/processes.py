@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -34,10 +35,8 @@ def marked(marker: str) -> dict[int, str]:
 
 def kill_marked(marker: str) -> None:
     for pid in marked(marker):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> None:

@@ -107,21 +107,33 @@ class Cluster:
         self.haproxy_port = 0
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ, PAPERWIRE_TEST_MARK=self.marker, PAPERWIRE_SMTP_URL=f"smtp://127.0.0.1:{self.inbox.port}")
+        env = dict(
+            os.environ,
+            PAPERWIRE_TEST_MARK=self.marker,
+            PAPERWIRE_SMTP_URL=f"smtp://127.0.0.1:{self.inbox.port}",
+        )
         env.pop("PAPERWIRE_SECRET_KEY", None)  # the nodes must agree on the key kept in the store
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         return env | extra
 
     def paperwire(self, *args: str, data_dir: Path | None = None) -> str:
-        command = [sys.executable, "-m", "paperwire", "--db", self.db_url, "--data-dir", str(data_dir or self.tmp / "cli")]
-        done = subprocess.run([*command, *args], env=self.env(), capture_output=True, text=True, timeout=120)  # noqa: S603
+        command = [
+            sys.executable,
+            "-m",
+            "paperwire",
+            "--db",
+            self.db_url,
+            "--data-dir",
+            str(data_dir or self.tmp / "cli"),
+        ]
+        done = subprocess.run([*command, *args], env=self.env(), capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
     def start_node(self, name: str, data_dir: Path, **extra: str) -> None:
         port = free_port()
         log = (self.tmp / f"{name}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [sys.executable, "-m", "paperwire", "--db", self.db_url, "--data-dir", str(data_dir), "serve",
              "--port", str(port), "--workers", "1"],
             env=self.env(PAPERWIRE_INDEX_FOLLOW_INTERVAL="1", **extra), stdout=log, stderr=subprocess.STDOUT,
@@ -150,7 +162,7 @@ class Cluster:
         config += "".join(f"    server {name} 127.0.0.1:{port}\n" for name, (_, port) in self.nodes.items())
         path = self.tmp / "haproxy.cfg"
         path.write_text(config)
-        subprocess.Popen([HAPROXY, "-db", "-f", str(path)], env=self.env(), stdout=subprocess.DEVNULL)  # noqa: S603
+        subprocess.Popen([HAPROXY, "-db", "-f", str(path)], env=self.env(), stdout=subprocess.DEVNULL)
 
 
 @pytest.fixture
@@ -170,8 +182,12 @@ def test_three_nodes_survive_losing_one(cluster: Cluster, model_files: Path, tmp
     upgrade(engine)
     template = node_dir(model_files, tmp_path / "template")
     settings = load_settings(data_dir=template, database_url=cluster.db_url)
-    run_ingest(engine, "jsonl", [str(_write_jsonl(tmp_path / "p.jsonl", _records(0, PAPERS, today)))], settings)
-    indexer.catch_up(settings, engine, embedder=load_embedder(settings, device="cpu"))  # a node's index, copied
+    run_ingest(
+        engine, "jsonl", [str(_write_jsonl(tmp_path / "p.jsonl", _records(0, PAPERS, today)))], settings
+    )
+    indexer.catch_up(
+        settings, engine, embedder=load_embedder(settings, device="cpu")
+    )  # a node's index, copied
     with Session(engine, expire_on_commit=False) as db:
         users = [create_user(db, f"voter{i}@example.org", PASSWORD, verified=True) for i in range(VOTERS)]
         create_user(db, "visitor@example.org", PASSWORD, verified=True)
@@ -218,7 +234,12 @@ def test_three_nodes_survive_losing_one(cluster: Cluster, model_files: Path, tmp
     def read() -> None:
         with httpx.Client(base_url=front, timeout=10) as client:
             while not stop.is_set():
-                for path in ("/papers", "/api/daily_papers", f"/api/papers/{paper_ids[1]}", "/search?q=model"):
+                for path in (
+                    "/papers",
+                    "/api/daily_papers",
+                    f"/api/papers/{paper_ids[1]}",
+                    "/search?q=model",
+                ):
                     try:
                         status = client.get(path).status_code
                     except httpx.TransportError as exc:
@@ -263,15 +284,25 @@ def test_three_nodes_survive_losing_one(cluster: Cluster, model_files: Path, tmp
         counts = dict(
             db.execute(
                 select(Paper.arxiv_id, DailyEntry.upvotes).join(DailyEntry, DailyEntry.paper_id == Paper.id)
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         rows = dict(
             db.execute(
-                select(Paper.arxiv_id, func.count(Vote.id)).join(Vote, Vote.paper_id == Paper.id).group_by(Paper.arxiv_id)
-            ).tuples().all()
+                select(Paper.arxiv_id, func.count(Vote.id))
+                .join(Vote, Vote.paper_id == Paper.id)
+                .group_by(Paper.arxiv_id)
+            )
+            .tuples()
+            .all()
         )
     for arxiv_id in paper_ids[:VOTED]:
-        assert counts[arxiv_id] == rows.get(arxiv_id, 0) == VOTERS, (arxiv_id, counts[arxiv_id], rows.get(arxiv_id))
+        assert counts[arxiv_id] == rows.get(arxiv_id, 0) == VOTERS, (
+            arxiv_id,
+            counts[arxiv_id],
+            rows.get(arxiv_id),
+        )
 
     # The visitor's session, made through whichever node, works on every surviving node.
     for base in (front, cluster.url("node1"), cluster.url("node2")):
@@ -279,8 +310,14 @@ def test_three_nodes_survive_losing_one(cluster: Cluster, model_files: Path, tmp
         assert page.status_code == 200 and "visitor@example.org" in page.text, base
 
     # A token upvote through node1 shows on node2.
-    down = httpx.delete(f"{cluster.url('node1')}/api/papers/{paper_ids[12]}/upvote", headers={"Authorization": f"Bearer {tokens[0]}"})
-    up = httpx.post(f"{cluster.url('node1')}/api/papers/{paper_ids[12]}/upvote", headers={"Authorization": f"Bearer {tokens[0]}"})
+    down = httpx.delete(
+        f"{cluster.url('node1')}/api/papers/{paper_ids[12]}/upvote",
+        headers={"Authorization": f"Bearer {tokens[0]}"},
+    )
+    up = httpx.post(
+        f"{cluster.url('node1')}/api/papers/{paper_ids[12]}/upvote",
+        headers={"Authorization": f"Bearer {tokens[0]}"},
+    )
     assert down.status_code == up.status_code == 200
     assert httpx.get(f"{cluster.url('node2')}/api/papers/{paper_ids[12]}").json()["upvotes"] == 1
 
@@ -289,8 +326,12 @@ def test_three_nodes_survive_losing_one(cluster: Cluster, model_files: Path, tmp
     cluster.paperwire("ingest", "jsonl", str(_write_jsonl(tmp_path / "new.jsonl", [new])))
     started = time.monotonic()
     for name in ("node1", "node2"):
-        wait_for(lambda name=name: (cluster.ready(name) or {}).get("index_lag") == 0, 30, f"{name} index_lag 0")
-        found = httpx.get(f"{cluster.url(name)}/api/papers/search", params={"q": str(new["title"])}, timeout=10)
+        wait_for(
+            lambda name=name: (cluster.ready(name) or {}).get("index_lag") == 0, 30, f"{name} index_lag 0"
+        )
+        found = httpx.get(
+            f"{cluster.url(name)}/api/papers/search", params={"q": str(new["title"])}, timeout=10
+        )
         assert new["id"] in [item["paper"]["id"] for item in found.json()], name
     assert time.monotonic() - started < 30
     engine.dispose()

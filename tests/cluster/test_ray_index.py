@@ -19,7 +19,6 @@ import pytest
 from cluster.conftest import node_dir
 from cluster.processes import free_port, kill_marked, marked, wait_for
 from search.conftest import listing_slice
-
 from sqlalchemy import select
 
 from paperwire.config import load_settings
@@ -77,7 +76,7 @@ def test_ray_vectors_equal_local_ones_despite_killed_worker_and_driver(
     remote_dir = node_dir(model_files, tmp_path / "ray")
     env = dict(os.environ, PAPERWIRE_INDEX_BATCH_SIZE=str(BATCH))
     command = [sys.executable, "-m", "paperwire", "--db", db_url, "--data-dir", str(remote_dir)]
-    driver = subprocess.Popen([*command, "index", "--ray", address, "--json"], env=env)  # noqa: S603
+    driver = subprocess.Popen([*command, "index", "--ray", address, "--json"], env=env)
     try:
         wait_for(lambda: _state(remote_dir).vector_id > 0, 180, "the first batch on Ray")
         workers = [pid for pid, cmd in marked(marker).items() if cmd.startswith("ray::EmbedWorker")]
@@ -92,8 +91,8 @@ def test_ray_vectors_equal_local_ones_despite_killed_worker_and_driver(
         if driver.poll() is None:
             driver.kill()
     done = _state(remote_dir)
-    assert 0 < done.vector_id, "nothing was committed before the driver died"
-    rerun = subprocess.run(  # noqa: S603
+    assert done.vector_id > 0, "nothing was committed before the driver died"
+    rerun = subprocess.run(
         [*command, "index", "--ray", address, "--json"], env=env, capture_output=True, text=True, timeout=240
     )
     assert rerun.returncode == 0, rerun.stderr

@@ -1,6 +1,6 @@
 """Health checks for a load balancer: ``/healthz`` (the process answers) and ``/readyz`` (it can serve).
 
-A node is ready when the store answers, it has a keyword index of its own that misses at most
+A node is ready when the store answers, its own indexes hold at least one committed batch and miss at most
 ``PAPERWIRE_READY_MAX_INDEX_LAG`` papers (so a new node takes traffic only once it can search), and
 the embedding model has loaded (or the node has no vectors to search). ``index_lag`` counts papers in
 the store not yet searchable through this node's own indexes; the SQL keyword fallback does not count.
@@ -34,7 +34,6 @@ def readyz(request: Request) -> JSONResponse:
         body["store"] = problem
         return JSONResponse(body, status_code=503, headers=NO_CACHE)
     from paperwire.search.indexer import index_lag
-    from paperwire.search.service import index_exists
 
     lag = index_lag(settings, request.app.state.engine)
     search = app_search(request.app)
@@ -44,6 +43,5 @@ def readyz(request: Request) -> JSONResponse:
         vector_lag=lag.vectors,
         model="ready" if search.model_ready() else "loading",
     )
-    indexed = index_exists(settings)
-    body["ready"] = indexed and lag.papers <= settings.ready_max_index_lag and body["model"] == "ready"
+    body["ready"] = lag.indexed and lag.papers <= settings.ready_max_index_lag and body["model"] == "ready"
     return JSONResponse(body, status_code=200 if body["ready"] else 503, headers=NO_CACHE)
