@@ -246,6 +246,11 @@ class Settings(BaseSettings):
         le=30000,
         description="At most this many of the newest papers are ranked for recommendations.",
     )
+    status_stale_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="`paperwire status` exits 4 when a source's last good run is older than this (hours).",
+    )
 
     def secret(self) -> str:
         """The signing key: the configured one, else the one kept in the store, so every node signs alike."""

@@ -55,6 +55,13 @@ def serve(app: AppContext, host: str, port: int, workers: int | None, reload: bo
     threadpool_limits(1)  # this process has numpy loaded already
     if app.settings.database_url:
         os.environ["PAPERWIRE_DATABASE_URL"] = app.settings.database_url
+    # Prometheus multiprocess mode: every worker counts into files here, and a scrape of any worker sums
+    # them. Set before a worker imports prometheus_client, and emptied on each start.
+    metrics_dir = app.settings.data_dir / "metrics"
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     click.echo(f"paperwire on http://{host}:{port}/papers (Ctrl+C stops)")
     try:
         uvicorn.run(

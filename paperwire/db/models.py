@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,16 @@ from paperwire.db.base import Base
 
 class Paper(Base):
     __tablename__ = "papers"
+    # For the status report: the newest paper per source, and papers still without an abstract.
+    __table_args__ = (
+        Index("ix_papers_source_published", "source", "published"),
+        Index(
+            "ix_papers_missing_abstract",
+            "id",
+            sqlite_where=text("abstract = ''"),
+            postgresql_where=text("abstract = ''"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     arxiv_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -82,6 +93,7 @@ class DailyEntry(Base):
     __table_args__ = (
         UniqueConstraint("paper_id", "day"),
         Index("ix_daily_entries_day_upvotes", "day", "upvotes"),
+        Index("ix_daily_entries_source_day", "source", "day"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

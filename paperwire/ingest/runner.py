@@ -36,6 +36,8 @@ class RunSummary:
     source: str
     read: int = 0
     errors: int = 0
+    # Distinct papers this run described (a listing repeats a paper on several days).
+    papers: int = 0
     resumed: bool = False
     counts: BatchCounts = field(default_factory=BatchCounts)
 
@@ -45,6 +47,7 @@ class RunSummary:
             "source": self.source,
             "read": self.read,
             "errors": self.errors,
+            "papers": self.papers,
             "resumed": self.resumed,
             **self.counts.as_dict(),
         }
@@ -95,6 +98,8 @@ def run_ingest(
     summary = RunSummary(run_id=run_id, source=source, resumed=cursor is not None)
     summary.read = prior.get("read", 0)
     summary.errors = prior.get("errors", 0)
+    summary.papers = prior.get("papers", 0)
+    seen: set[str] = set()  # this process's share; a resumed run counts on from the stored total
     for name in summary.counts.as_dict():
         setattr(summary.counts, name, prior.get(name, 0))
 
@@ -106,9 +111,17 @@ def run_ingest(
         nonlocal batch, pending_errors, stored_errors
         with engine.begin() as conn:
             summary.counts.add(write_batch(conn, batch, source))
+            fresh = {record.arxiv_id for record in batch} - seen
+            seen.update(fresh)
+            summary.papers += len(fresh)
             progress: dict[str, Any] = {
                 "cursor": last,
-                "counts": {"read": summary.read, "errors": summary.errors, **summary.counts.as_dict()},
+                "counts": {
+                    "read": summary.read,
+                    "errors": summary.errors,
+                    "papers": summary.papers,
+                    **summary.counts.as_dict(),
+                },
             }
             keep = pending_errors[: max(0, STORED_ERRORS - stored_errors)]
             if keep:  # the stored list is read and rewritten only when it grows

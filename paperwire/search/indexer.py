@@ -148,6 +148,9 @@ class IndexLag:
         """Not yet searchable through both indexes (the SQL keyword fallback does not count)."""
         return max(self.keyword, self.vectors or 0)
 
+    def as_dict(self) -> dict[str, int | None]:
+        return {"keyword": self.keyword, "vectors": self.vectors}
+
 
 def index_lag(settings: Settings, engine: Engine) -> IndexLag:
     """How far behind the store this node's own indexes are, from their cursors (one count query each)."""

@@ -33,6 +33,7 @@ from paperwire.digest.schedule import run_schedule
 from paperwire.web import routes
 from paperwire.web.deps import SignInRequired, templates, verify_csrf
 from paperwire.web.errors import DOMAIN_ERRORS, status_for
+from paperwire.web.metrics import MetricsMiddleware
 from paperwire.web.middleware import CsrfCookieMiddleware
 from paperwire.web.pagecache import PageCache
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.page_cache = PageCache()
     settings.secret()
     app.add_middleware(CsrfCookieMiddleware, secure=settings.base_url.startswith("https://"))
+    app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     names = sorted((info.name for info in pkgutil.iter_modules(routes.__path__)), key=_route_order)
     for name in names:

@@ -36,6 +36,7 @@ from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.lru import LRU
 from paperwire.search.ondisk import MANIFEST, file_stamp
+from paperwire.web.metrics import SEARCH_LATENCY
 
 log = logging.getLogger("paperwire.web")
 _lock = threading.Lock()
@@ -221,7 +222,14 @@ class AdaptiveSearch:
         return self._backend().model_ready()
 
     def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> Results:
-        """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything.
+        """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything."""
+        started = time.perf_counter()
+        results = self._search(query, mode=mode, limit=limit, offset=offset)
+        SEARCH_LATENCY.labels(results.mode).observe(time.perf_counter() - started)
+        return results
+
+    def _search(self, query: str, *, mode: str, limit: int, offset: int) -> Results:
+        """The cached answer, else the index's, else the keyword fallback's.
 
         An index that cannot be opened (made by another version, half-written) is an operator's problem:
         it is logged, and the keyword fallback answers meanwhile.

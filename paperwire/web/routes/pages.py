@@ -18,6 +18,7 @@ from paperwire.feed.votes import voted_papers
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, run_page_work
 from paperwire.web.pagecache import cached_page
+from paperwire.web.routes.status import history_charts
 from paperwire.web.searching import get_search
 from paperwire.web.views import Item, cached_latest_day, items, render, title_rows, trending_now
 
@@ -165,5 +166,6 @@ async def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv
 
 
 @router.get("/about", name="about_page")
-def about_page(request: Request, user: OptionalUser, settings: SettingsDep) -> _TemplateResponse:
-    return render(request, "about.html", trending=TrendingSettings.from_settings(settings))
+async def about_page(request: Request, user: OptionalUser, settings: SettingsDep) -> _TemplateResponse:
+    history = await run_page_work(request, history_charts, request)
+    return render(request, "about.html", trending=TrendingSettings.from_settings(settings), history=history)
