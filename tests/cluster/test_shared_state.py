@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -20,6 +22,8 @@ from paperwire.accounts.sessions import user_for_api_token
 from paperwire.cli import cli
 from paperwire.config import load_settings
 from paperwire.db.cluster import JobLock, shared_secret
+from paperwire.db.migrate import is_current, upgrade
+from paperwire.db.session import make_engine
 from paperwire.ingest.runner import run_ingest
 from paperwire.search import indexer
 from paperwire.web.app import create_app
@@ -84,10 +88,7 @@ def test_users_token_prints_a_working_api_token(tmp_path: Path) -> None:
     runner = CliRunner()
     base = ["--data-dir", str(tmp_path)]
     assert runner.invoke(cli, [*base, "init"]).exit_code == 0
-    url = f"sqlite:///{tmp_path / 'paperwire.db'}"
-    from paperwire.db.session import make_engine
-
-    engine = make_engine(url)
+    engine = make_engine(f"sqlite:///{tmp_path / 'paperwire.db'}")
     with Session(engine) as db:
         create_user(db, "bot@example.org", "long password", verified=True)
     result = runner.invoke(cli, [*base, "users", "token", "Bot@Example.org", "--name", "harvester"])
@@ -100,3 +101,25 @@ def test_users_token_prints_a_working_api_token(tmp_path: Path) -> None:
     missing = runner.invoke(cli, [*base, "users", "token", "nobody@example.org"])
     assert missing.exit_code == 1 and "no account with email nobody@example.org" in missing.output
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_nodes_starting_together_upgrade_the_schema_once(postgres_url: str) -> None:
+    engines = [make_engine(postgres_url) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def start(engine: Engine) -> None:
+        try:
+            upgrade(engine)
+        except BaseException as exc:  # reported below, with the others
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    assert is_current(engines[0])
+    for engine in engines:
+        engine.dispose()
