@@ -43,11 +43,10 @@ def texts(papers: int) -> list[str]:
     return [unit for item in items for unit in paper_units(item["title"], item["summary"])]
 
 
-def start_head(marker: str) -> tuple[str, Path]:
+def start_head(marker: str, temp: Path) -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    temp = Path(tempfile.mkdtemp(prefix="pwray-", dir="/tmp"))
     env = dict(os.environ, PAPERWIRE_BENCH_MARK=marker, RAY_USAGE_STATS_ENABLED="0")
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     subprocess.run(
@@ -56,7 +55,7 @@ def start_head(marker: str) -> tuple[str, Path]:
          f"--temp-dir={temp}"],
         env=env, check=True, capture_output=True,
     )  # fmt: skip
-    return f"127.0.0.1:{port}", temp
+    return f"127.0.0.1:{port}"
 
 
 def stop_head(marker: str) -> None:
@@ -81,8 +80,9 @@ def main() -> None:
     print(f"{args.papers} papers, {len(batch)} texts; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")  # fmt: skip
     marker = os.urandom(8).hex()
-    address, temp = start_head(marker)
+    temp = Path(tempfile.mkdtemp(prefix="pwray-", dir="/tmp"))  # Ray's socket paths must stay short
     try:
+        address = start_head(marker, temp)
         remote = RayEmbedder(address, settings, workers=2)
         remote.encode_documents(batch[:8])  # the actors load the model before the clock starts
         for round_ in range(1, args.rounds + 1):
