@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import case, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import RateLimitBucket
-from paperwire.accounts.sessions import utcnow
+from paperwire.clock import utcnow
+from paperwire.db.upsert import insert
 
 
 class RateLimited(Exception):
@@ -32,9 +32,8 @@ def consume(db: Session, key: str, limit: int, window: dt.timedelta, what: str) 
     """Count one attempt for ``key`` and commit; raise RateLimited if it is over ``limit`` in this window."""
     now = utcnow()
     expired = RateLimitBucket.window_start <= now - window
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(RateLimitBucket)
+        insert(db, RateLimitBucket)
         .values(key=_key(key), window_start=now, count=1)
         .on_conflict_do_update(
             index_elements=["key"],

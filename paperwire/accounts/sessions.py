@@ -11,16 +11,12 @@ from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import ApiToken, User, WebSession
 from paperwire.accounts.tokens import hash_token, new_token
+from paperwire.clock import utcnow
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 SESSION_LIFETIME = dt.timedelta(days=30)
 TOKEN_PREFIX = "pw_"  # noqa: S105 (a public marker, not a secret)
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC, as the DateTime columns store it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def start_session(db: Session, user: User) -> str:

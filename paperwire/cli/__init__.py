@@ -6,8 +6,6 @@ Errors the user can act on are raised as ``click.ClickException`` and printed as
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -80,14 +78,22 @@ def evaluate() -> None:
     """Measure search and recommendation quality on real collections."""
 
 
-def _register() -> None:
-    """Each module of this package adds its ``COMMANDS`` (and ``EVAL_COMMANDS`` under `eval`)."""
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for command in getattr(module, "COMMANDS", []):
-            cli.add_command(command)
-        for command in getattr(module, "EVAL_COMMANDS", []):
-            evaluate.add_command(command)
+# Every command, by the module of its area (imported here, below ``cli``, which they decorate with). A
+# new command is added to its module's COMMANDS (or EVAL_COMMANDS, under `eval`); a new area, here.
+from paperwire.cli import claims, config, digest, ingest, library, model, search, status, store, web  # noqa: E402
 
-
-_register()
+for command in (
+    *claims.COMMANDS,
+    *config.COMMANDS,
+    *digest.COMMANDS,
+    *ingest.COMMANDS,
+    *library.COMMANDS,
+    *model.COMMANDS,
+    *search.COMMANDS,
+    *status.COMMANDS,
+    *store.COMMANDS,
+    *web.COMMANDS,
+):
+    cli.add_command(command)
+for command in (*library.EVAL_COMMANDS, *search.EVAL_COMMANDS):
+    evaluate.add_command(command)

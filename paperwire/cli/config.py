@@ -43,4 +43,4 @@ def config(app: AppContext, markdown: bool) -> None:
     click.echo(json.dumps(values, indent=2))
 
 
-COMMANDS = [config]
+COMMANDS: list[click.Command] = [config]

@@ -19,21 +19,21 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from paperwire.cli import AppContext, pass_app
+from paperwire.clock import utcnow
 from paperwire.db.migrate import upgrade
 from paperwire.db.session import make_sessionmaker, session_scope
 from paperwire.digest import outbox, subscriptions
 from paperwire.digest.compose import Period
 from paperwire.digest.matching import check_query
-from paperwire.digest.models import CADENCES, Subscription
+from paperwire.digest.models import CADENCES
 from paperwire.digest.schedule import run_schedule
 from paperwire.digest.sender import preview as render_preview
 from paperwire.digest.sender import send_digests
 from paperwire.feed.daily import latest_day
 from paperwire.mail.smtp import MailError, SmtpConfig
-from paperwire.search.query import QueryError
+from paperwire.search import QueryError
 
 CADENCE = click.Choice(list(CADENCES))
 DATE = click.DateTime(["%Y-%m-%d"])
@@ -86,7 +86,7 @@ def list_subscribers(app: AppContext) -> None:
     """Print every subscription as JSON Lines."""
     upgrade(app.engine)
     with make_sessionmaker(app.engine)() as session:
-        for sub in session.execute(select(Subscription).order_by(Subscription.id)).scalars():
+        for sub in subscriptions.every_subscription(session):
             click.echo(
                 json.dumps(
                     {
@@ -207,9 +207,7 @@ def preview(
             raise click.ClickException(f"no subscription for {address}")
         when = day.date() if day else (latest_day(session) or _today())
         period = Period.of(cadence or sub.cadence, when)
-        message, count = render_preview(
-            session, app.settings, sub, period, dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        )
+        message, count = render_preview(session, app.settings, sub, period, utcnow())
     if not count:
         click.echo(f"{address}: nothing new for {period.key}; this digest would not be sent.", err=True)
         return
@@ -279,4 +277,4 @@ def schedule(app: AppContext) -> None:
         asyncio.run(run_schedule(app.engine, app.settings))
 
 
-COMMANDS = [subscribers, subscribe, unsubscribe, digest]
+COMMANDS: list[click.Command] = [subscribers, subscribe, unsubscribe, digest]

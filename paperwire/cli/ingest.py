@@ -115,4 +115,4 @@ def _ingest(app: AppContext, source: str, targets: tuple[str, ...], as_json: boo
     )
 
 
-COMMANDS = [ingest]
+COMMANDS: list[click.Command] = [ingest]

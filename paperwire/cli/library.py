@@ -7,22 +7,22 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import User
+from paperwire.accounts.service import find_user
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
 from paperwire.db.session import make_sessionmaker, session_scope
+from paperwire.digest.account_export import export_account, import_account
+from paperwire.library.bibtex import bibtex_for_papers
 from paperwire.library.errors import LibraryError
-from paperwire.library.export import bibtex_for_papers, export_library, import_bibtex, import_library
+from paperwire.library.export import import_bibtex
 from paperwire.library.tags import get_tag, tag_papers
 
 
 def _user(session: Session, email: str) -> User:
-    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
-    if user is None:
-        user = session.execute(select(User).where(User.email == email.strip())).scalar_one_or_none()
+    user = find_user(session, email.strip().lower()) or find_user(session, email.strip())
     if user is None:
         raise click.ClickException(f"no user with email {email!r}")
     return user
@@ -41,7 +41,7 @@ def export_cmd(app: AppContext, email: str, out: Path | None) -> None:
     """Write everything the user has as one JSON file."""
     upgrade(app.engine)
     with make_sessionmaker(app.engine)() as session:
-        data = export_library(session, _user(session, email).id)
+        data = export_account(session, _user(session, email).id)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if out is None:
         click.echo(text, nl=False)
@@ -65,7 +65,7 @@ def import_cmd(app: AppContext, email: str, file: Path) -> None:
     upgrade(app.engine)
     try:
         with session_scope(make_sessionmaker(app.engine)) as session:
-            report = import_library(session, _user(session, email).id, data)
+            report = import_account(session, _user(session, email).id, data)
     except LibraryError as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     click.echo(json.dumps(report.as_dict()))
@@ -192,5 +192,5 @@ def eval_recommend(
         click.echo(f"{method:>28}: recall@20 {scores['recall@20']:.4f}  nDCG@20 {scores['ndcg@20']:.4f}")
 
 
-COMMANDS = [library, recommend]
-EVAL_COMMANDS = [eval_recommend]
+COMMANDS: list[click.Command] = [library, recommend]
+EVAL_COMMANDS: list[click.Command] = [eval_recommend]

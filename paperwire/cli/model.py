@@ -7,13 +7,15 @@ import json
 import click
 
 from paperwire.cli import AppContext, pass_app
-from paperwire.search.embed import MODEL_NAME, ModelUnavailable, cuda_available
-from paperwire.search.model_export import (
+from paperwire.search import (
     DISTRIBUTION,
+    MODEL_NAME,
     PACKAGE_VERSION,
     SAFETENSORS_SHA256,
+    ModelUnavailable,
+    cuda_available,
     existing_files,
-    export,
+    export_model,
     models_dir,
 )
 
@@ -29,9 +31,9 @@ def model() -> None:
 def export_command(app: AppContext, force: bool) -> None:
     """Export the ONNX models (fp32 and per-channel int8) from the pinned weights; needs torch once."""
     try:
-        files = export(app.settings.data_dir) if force else existing_files(app.settings.data_dir)
+        files = export_model(app.settings.data_dir) if force else existing_files(app.settings.data_dir)
         if files is None:
-            files = export(app.settings.data_dir)
+            files = export_model(app.settings.data_dir)
     except ModelUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"ONNX models ready in {files.directory} (int8 sha256 {files.manifest['int8_sha256'][:12]})")
@@ -61,4 +63,4 @@ def info(app: AppContext, as_json: bool) -> None:
         click.echo("The ONNX export is made on first use, or now with `paperwire model export`.")
 
 
-COMMANDS = [model]
+COMMANDS: list[click.Command] = [model]

@@ -10,15 +10,24 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
-from paperwire.db.models import Paper
-from paperwire.search.embed import ModelUnavailable, load_embedder
-from paperwire.search.evaluate import BeirError, evaluate, load_beir
-from paperwire.search.query import QueryError
-from paperwire.search.service import MODES, PaperNotFound, SearchHit, SearchService, index_exists
+from paperwire.search import (
+    MODES,
+    BeirError,
+    ModelUnavailable,
+    PaperNotFound,
+    QueryError,
+    SearchHit,
+    SearchService,
+    evaluate_beir,
+    index_exists,
+    load_beir,
+    load_embedder,
+    papers_for,
+)
 
 
 def _service(app: AppContext) -> SearchService:
@@ -28,11 +37,8 @@ def _service(app: AppContext) -> SearchService:
 
 
 def _titles(app: AppContext, hits: list[SearchHit]) -> dict[int, str]:
-    if not hits:
-        return {}
-    with app.engine.connect() as conn:
-        rows = conn.execute(select(Paper.id, Paper.title).where(Paper.id.in_([h.paper_id for h in hits])))
-        return {int(pid): str(title) for pid, title in rows}
+    with Session(app.engine) as session:
+        return {paper.id: paper.title for paper in papers_for(session, hits)}
 
 
 def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
@@ -90,7 +96,7 @@ def index_command(
         _follow(app)
         return
     if ray_address:
-        from paperwire.search.ray_embed import RayUnavailable, ray_catch_up
+        from paperwire.search import RayUnavailable, ray_catch_up
 
         try:
             counts = ray_catch_up(
@@ -122,12 +128,12 @@ def _follow(app: AppContext) -> None:
     """Runs until killed: every write is crash-safe, so SIGTERM needs no handler."""
     import logging
 
-    from paperwire.search.follow import follow, lower_priority
+    from paperwire.search import follow_store, lower_priority
 
     logging.basicConfig(level=logging.INFO, format="paperwire index --follow: %(message)s")
     lower_priority()
     with contextlib.suppress(KeyboardInterrupt):
-        follow(app.settings, app.engine, interval=app.settings.index_follow_interval)
+        follow_store(app.settings, app.engine, interval=app.settings.index_follow_interval)
 
 
 @click.command("search")
@@ -201,7 +207,7 @@ def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_jso
             embedder = load_embedder(app.settings)
         except ModelUnavailable as exc:
             click.echo(f"warning: {exc}; answering from keyword search", err=True)
-    scores = evaluate(app.settings, collection, [mode], embedder=embedder, progress=not as_json)[mode]
+    scores = evaluate_beir(app.settings, collection, [mode], embedder=embedder, progress=not as_json)[mode]
     result = {**scores, "split": split, "documents": len(collection.documents)}
     if as_json:
         click.echo(json.dumps(result))
@@ -214,5 +220,5 @@ def beir_command(app: AppContext, directory: Path, split: str, mode: str, as_jso
         click.echo(f"{key:>10}: {float(scores[key]):.4f}")
 
 
-COMMANDS = [index_command, search_command, similar_command]
-EVAL_COMMANDS = [beir_command]
+COMMANDS: list[click.Command] = [index_command, search_command, similar_command]
+EVAL_COMMANDS: list[click.Command] = [beir_command]

@@ -114,4 +114,4 @@ def _print(report: StatusReport) -> None:
     )
 
 
-COMMANDS = [status]
+COMMANDS: list[click.Command] = [status]

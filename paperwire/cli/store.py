@@ -88,4 +88,4 @@ def load_sample(app: AppContext) -> None:
         )
 
 
-COMMANDS = [init, stats, daily, load_sample]
+COMMANDS: list[click.Command] = [init, stats, daily, load_sample]

@@ -171,4 +171,4 @@ def users_token(app: AppContext, email: str, name: str) -> None:
     click.echo(issued.token)
 
 
-COMMANDS = [serve, users]
+COMMANDS: list[click.Command] = [serve, users]

@@ -1,4 +1,4 @@
-"""Create or upgrade a database to the newest schema with Alembic."""
+"""Create or upgrade a database to the newest schema with Alembic: one linear history, one head."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# These once each branched off 0001_core (three heads); a store made then records which of them it has.
+FORMER_BRANCHES = ("0002_web", "0003_digest", "0004_library")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -40,8 +42,33 @@ def upgrade(engine: Engine) -> None:
 
 
 def _upgrade(engine: Engine) -> None:
-    # Feature packages branch off the core revision, so there may be several heads.
-    command.upgrade(alembic_config(engine), "heads")
+    _join_former_branches(engine)
+    command.upgrade(alembic_config(engine), "head")
+
+
+def _join_former_branches(engine: Engine) -> None:
+    """Record a store made while the schema had three heads at its place in today's one line: the last
+    former branch before the first it lacks (the migrations that follow then add the ones it lacks)."""
+    with engine.begin() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+        if len(current) < 2:
+            return
+        if not current <= set(FORMER_BRANCHES):
+            raise RuntimeError(f"the database records several schema versions: {', '.join(sorted(current))}")
+        held = 0
+        while held < len(FORMER_BRANCHES) and FORMER_BRANCHES[held] in current:
+            held += 1
+        if current - set(FORMER_BRANCHES[:held]):
+            missing = FORMER_BRANCHES[held]
+            raise RuntimeError(
+                f"the database has schema versions {', '.join(sorted(current))} but not {missing}; "
+                f"upgrade it with the paperwire release that made it first"
+            )
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:version)"),
+            {"version": FORMER_BRANCHES[held - 1]},
+        )
 
 
 def is_current(engine: Engine) -> bool:

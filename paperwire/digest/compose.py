@@ -21,13 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.digest.matching import MatchDoc, PaperMatcher
 from paperwire.digest.models import SentPaper, Subscription
+from paperwire.feed.daily import best_upvotes
 from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.library.models import Follow, SavedSearch
 
@@ -116,13 +117,7 @@ def load_period_papers(
         ).scalars()
     }
     ranked = trending(session, period.trending_now, limit=trending_limit, settings=trending_settings)
-    upvotes = dict(
-        session.execute(
-            select(DailyEntry.paper_id, func.max(DailyEntry.upvotes))
-            .where(DailyEntry.paper_id.in_(listed), DailyEntry.hidden.is_(False))
-            .group_by(DailyEntry.paper_id)
-        ).all()
-    )
+    upvotes = best_upvotes(session, listed)
     for t in ranked:
         upvotes[t.paper.id] = max(upvotes.get(t.paper.id, 0), t.upvotes)
     docs = [

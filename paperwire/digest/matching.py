@@ -2,7 +2,7 @@
 
 A digest run has a few hundred new papers and up to tens of thousands of saved searches, so the papers
 are indexed once (lower-case word -> set of paper positions) and each search is a few set
-intersections. Searches use the search box's syntax (``paperwire.search.query``): every word must
+intersections. Searches use the search box's syntax (``paperwire.search``): every word must
 occur (AND, no stemming), ``"phrases"`` must occur as consecutive words, ``-word``/``-"phrase"``
 exclude, and ``author:``, ``cat:``, ``has:code``, ``after:``/``before:``/``year:`` filter.
 """
@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from paperwire.search.query import ParsedQuery, QueryError, parse_query
+from paperwire.search import ParsedQuery, QueryError, parse_query
 
 WORD = re.compile(r"\w+")
 

@@ -39,8 +39,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from paperwire.db.upsert import insert_new
 from paperwire.digest.compose import Composition, Period
 from paperwire.digest.models import OutboxEmail, SentPaper, Subscription
 
@@ -50,12 +50,6 @@ SUBS: Table = Subscription.__table__  # type: ignore[assignment]
 INSERT_CHUNK = 500
 log = logging.getLogger(__name__)
 INTERRUPTED = "the sender stopped during delivery; sent again with the same Message-ID"
-
-
-def _insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def planned_subscriptions(engine: Engine, period_key: str) -> dict[int, str]:
@@ -84,10 +78,8 @@ def enqueue(
         chunk = todo[start : start + INSERT_CHUNK]
         by_sub = {c.subscription_id: c for c in chunk}
         with engine.begin() as conn:
-            stmt = (
-                _insert(conn, OUTBOX)
-                .on_conflict_do_nothing(index_elements=["subscription_id", "period_key"])
-                .returning(OUTBOX.c.id, OUTBOX.c.subscription_id)
+            stmt = insert_new(conn, OUTBOX, ["subscription_id", "period_key"]).returning(
+                OUTBOX.c.id, OUTBOX.c.subscription_id
             )
             rows = conn.execute(
                 stmt,
@@ -118,12 +110,7 @@ def enqueue(
                 for item in by_sub[sub_id].items
             ]
             if reservations:
-                conn.execute(
-                    _insert(conn, SENT).on_conflict_do_nothing(
-                        index_elements=["subscription_id", "paper_id"]
-                    ),
-                    reservations,
-                )
+                conn.execute(insert_new(conn, SENT, ["subscription_id", "paper_id"]), reservations)
             created += len(rows)
     return created
 

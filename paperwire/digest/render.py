@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.digest.compose import SECTIONS
@@ -266,7 +267,7 @@ def confirmation_message(
         "hours": settings.digest_confirm_max_age_hours,
         "base_url": settings.base_url.rstrip("/"),
     }
-    when = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    when = now or utcnow()
     message = _base_message(settings, sub.email, render("confirm/subject.txt", **context), when)
     message.set_content(render("confirm/body.txt", **context))
     message.add_alternative(render("confirm/body.html", **context), subtype="html")

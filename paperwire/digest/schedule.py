@@ -24,10 +24,11 @@ import logging
 
 from sqlalchemy import Engine
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.cluster import JobLock
 from paperwire.digest.compose import Period
-from paperwire.digest.sender import Clock, deliver, send_digests, utcnow
+from paperwire.digest.sender import Clock, deliver, send_digests
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60.0

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 import os
 import secrets
-import smtplib
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -21,26 +20,25 @@ from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
-from paperwire.db.models import DailyEntry, Paper
+from paperwire.db.models import Paper
+from paperwire.db.papers import by_ids
 from paperwire.db.session import make_sessionmaker
 from paperwire.digest import outbox
 from paperwire.digest.compose import Composition, Period, compose
 from paperwire.digest.models import OutboxEmail, Subscription
 from paperwire.digest.render import DigestRenderer, OutgoingMail, digest_message_id, sections_for
 from paperwire.digest.tokens import Links
-from paperwire.mail.smtp import MailError, PermanentMailError, SmtpConfig, TemporaryMailError, connect
+from paperwire.feed.daily import best_upvotes
+from paperwire.mail.smtp import Connection, PermanentMailError, SmtpConfig, TemporaryMailError
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 25
 Clock = Callable[[], dt.datetime]
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def sender_name() -> str:
@@ -115,60 +113,10 @@ def _load(engine: Engine, row_ids: Sequence[int]) -> _Batch:
             ).scalars()
         }
         paper_ids = {int(item["paper_id"]) for r in rows.values() for item in r.items}
-        papers = {p.id: p for p in session.execute(select(Paper).where(Paper.id.in_(paper_ids))).scalars()}
-        upvotes = dict(
-            session.execute(
-                select(DailyEntry.paper_id, func.max(DailyEntry.upvotes))
-                .where(DailyEntry.paper_id.in_(paper_ids), DailyEntry.hidden.is_(False))
-                .group_by(DailyEntry.paper_id)
-            ).all()
-        )
+        papers = {p.id: p for p in by_ids(session, list(paper_ids))}
+        upvotes = best_upvotes(session, paper_ids)
         session.expunge_all()
-    return _Batch(rows, subs, papers, {int(k): int(v) for k, v in upvotes.items()})
-
-
-def _mail_error(code: int, reply: bytes | str) -> MailError:
-    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
-    if 400 <= code < 500:
-        return TemporaryMailError(f"SMTP {code}: {text}", code)
-    return PermanentMailError(f"SMTP {code}: {text}", code)
-
-
-class _Connection:
-    """One SMTP connection reused for many digests, reopened after a failure that may have broken it.
-
-    Sends pre-built bytes (``sendmail``) rather than ``mail.smtp.send_with``'s EmailMessage, whose
-    re-serialisation costs more than the rest of a digest; failures are classified the same way.
-    """
-
-    def __init__(self, config: SmtpConfig):
-        self.config = config
-        self.client: smtplib.SMTP | None = None
-
-    def send(self, mail: OutgoingMail) -> None:
-        if self.client is None:
-            self.client = connect(self.config)
-        try:
-            self.client.sendmail(mail.sender, [mail.recipient], mail.data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()))
-            raise _mail_error(code, reply) from exc
-        except smtplib.SMTPResponseException as exc:
-            error = _mail_error(exc.smtp_code, exc.smtp_error)
-            if isinstance(error, TemporaryMailError):
-                self.close()
-            raise error from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            self.close()
-            raise TemporaryMailError(f"SMTP connection failed: {exc}") from exc
-
-    def close(self) -> None:
-        if self.client is not None:
-            try:
-                self.client.quit()
-            except (OSError, smtplib.SMTPException):
-                self.client.close()
-            self.client = None
+    return _Batch(rows, subs, papers, upvotes)
 
 
 def deliver(
@@ -199,23 +147,31 @@ def deliver(
     renderer = DigestRenderer(settings)
     unreachable = threading.Event()
     count = max(1, workers or settings.digest_smtp_connections)
-    reports = [DeliveryReport() for _ in range(count)]
+    deliveries = [
+        Delivery(
+            engine,
+            settings,
+            f"{owner}/{i}" if count > 1 else owner,
+            clock,
+            DeliveryReport(),
+            renderer,
+            period_key=period_key,
+            unreachable=unreachable,
+        )
+        for i in range(count)
+    ]
     if count == 1:
-        _work(engine, settings, period_key, clock, owner, renderer, reports[0], unreachable)
+        deliveries[0].work()
     else:
         threads = [
-            threading.Thread(
-                target=_work,
-                args=(engine, settings, period_key, clock, f"{owner}/{i}", renderer, reports[i], unreachable),
-                name=f"digest-sender-{i}",
-            )
-            for i in range(count)
+            threading.Thread(target=delivery.work, name=f"digest-sender-{i}")
+            for i, delivery in enumerate(deliveries)
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    for part in reports:
+    for part in (delivery.report for delivery in deliveries):
         report.sent += part.sent
         report.failed += part.failed
         report.retrying += part.retrying
@@ -226,129 +182,115 @@ def deliver(
     return report
 
 
-def _work(
-    engine: Engine,
-    settings: Settings,
-    period_key: str | None,
-    clock: Clock,
-    owner: str,
-    renderer: DigestRenderer,
-    report: DeliveryReport,
-    unreachable: threading.Event,
-) -> None:
-    """Claim, render and send batches until nothing is due; see ``outbox`` for the exactly-once rules.
+@dataclass
+class Delivery:
+    """One sender's share of a run (a thread, with its own SMTP connection): what claiming, rendering,
+    sending and recording each email needs, and the report it adds to."""
 
-    ``unreachable`` is shared by all workers: once one finds the server gone, none starts another email
-    (a worker that checked it per thread would claim and fail the rows another had just released).
-    """
-    config = SmtpConfig.from_url(settings.smtp_url)
-    margin = dt.timedelta(seconds=2 * config.timeout)
-    lease = dt.timedelta(seconds=settings.digest_lease_seconds)
-    smtp = _Connection(config)
-    try:
-        while not unreachable.is_set():
-            now = clock()
-            lease_until = now + lease
-            claimed = outbox.claim(engine, owner, now, lease_until, CLAIM_BATCH, period_key)
-            if not claimed:
-                break
-            ready = _prepare(engine, settings, _load(engine, claimed), owner, renderer, clock, report)
-            # The previous email's "sent" is committed together with the next one's marker, right after
-            # SMTP accepted it: every message is rendered before, so nothing else happens in between.
-            done: tuple[int, int] | None = None
-            for position, (row, sub, mail) in enumerate(ready):
-                if unreachable.is_set() or clock() + margin >= lease_until:
-                    outbox.release(engine, [r.id for r, _, _ in ready[position:]], owner)
+    engine: Engine
+    settings: Settings
+    owner: str
+    clock: Clock
+    report: DeliveryReport
+    renderer: DigestRenderer
+    period_key: str | None = None  # None: every period's due rows
+    # Shared by all of a run's senders: once one finds the server gone, none starts another email (a
+    # sender that checked it alone would claim and fail the rows another had just released).
+    unreachable: threading.Event = field(default_factory=threading.Event)
+
+    def work(self) -> None:
+        """Claim, render and send batches until nothing is due; see ``outbox`` for the exactly-once rules."""
+        engine, owner, clock = self.engine, self.owner, self.clock
+        config = SmtpConfig.from_url(self.settings.smtp_url)
+        margin = dt.timedelta(seconds=2 * config.timeout)
+        lease = dt.timedelta(seconds=self.settings.digest_lease_seconds)
+        smtp = Connection(config)
+        try:
+            while not self.unreachable.is_set():
+                now = clock()
+                lease_until = now + lease
+                claimed = outbox.claim(engine, owner, now, lease_until, CLAIM_BATCH, self.period_key)
+                if not claimed:
                     break
-                ours = outbox.record(engine, owner, clock(), sent=done, delivering=row.id)
-                done = None
-                if not ours:
-                    log.error("digest row %s is no longer claimed by this sender; leaving it", row.id)
-                    continue
-                if _send(engine, settings, smtp, row, sub, mail, owner, clock, report, unreachable):
-                    done = (row.id, sub.id)
-            if done is not None:
-                outbox.record(engine, owner, clock(), sent=done)
-    finally:
-        smtp.close()
+                ready = self._prepare(_load(engine, claimed))
+                # The previous email's "sent" is committed together with the next one's marker, right
+                # after SMTP accepted it: every message is rendered before, so nothing else happens between.
+                done: tuple[int, int] | None = None
+                for position, (row, sub, mail) in enumerate(ready):
+                    if self.unreachable.is_set() or clock() + margin >= lease_until:
+                        outbox.release(engine, [r.id for r, _, _ in ready[position:]], owner)
+                        break
+                    ours = outbox.record(engine, owner, clock(), sent=done, delivering=row.id)
+                    done = None
+                    if not ours:
+                        log.error("digest row %s is no longer claimed by this sender; leaving it", row.id)
+                        continue
+                    if self._send(smtp, row, sub, mail):
+                        done = (row.id, sub.id)
+                if done is not None:
+                    outbox.record(engine, owner, clock(), sent=done)
+        finally:
+            smtp.close()
 
+    def _prepare(self, batch: _Batch) -> list[tuple[OutboxEmail, Subscription, OutgoingMail]]:
+        """Render a claimed batch; rows whose subscriber left or paused since planning are cancelled."""
+        ready = []
+        for row_id, row in sorted(batch.rows.items()):
+            sub = batch.subs[row.subscription_id]
+            if sub.status != "active":
+                outbox.cancel(
+                    self.engine, row_id, self.owner, row.attempts, f"not sent: subscription is {sub.status}"
+                )
+                self.report.cancelled += 1
+                continue
+            mail = self.renderer.render(
+                sub,
+                row.period_key.split(":", 1)[0],
+                row.period_end,
+                sections_for(row.items, batch.papers, batch.upvotes, self.settings, self.renderer.views),
+                row.message_id,
+                Links.for_subscription(self.settings, sub),
+                self.clock(),
+            )
+            ready.append((row, sub, mail))
+        return ready
 
-def _prepare(
-    engine: Engine,
-    settings: Settings,
-    batch: _Batch,
-    owner: str,
-    renderer: DigestRenderer,
-    clock: Clock,
-    report: DeliveryReport,
-) -> list[tuple[OutboxEmail, Subscription, OutgoingMail]]:
-    """Render a claimed batch; rows whose subscriber left or paused since planning are cancelled."""
-    ready = []
-    for row_id, row in sorted(batch.rows.items()):
-        sub = batch.subs[row.subscription_id]
-        if sub.status != "active":
-            outbox.cancel(engine, row_id, owner, row.attempts, f"not sent: subscription is {sub.status}")
-            report.cancelled += 1
-            continue
-        mail = renderer.render(
-            sub,
-            row.period_key.split(":", 1)[0],
-            row.period_end,
-            sections_for(row.items, batch.papers, batch.upvotes, settings, renderer.views),
-            row.message_id,
-            Links.for_subscription(settings, sub),
-            clock(),
-        )
-        ready.append((row, sub, mail))
-    return ready
-
-
-def _send(
-    engine: Engine,
-    settings: Settings,
-    smtp: _Connection,
-    row: OutboxEmail,
-    sub: Subscription,
-    mail: OutgoingMail,
-    owner: str,
-    clock: Clock,
-    report: DeliveryReport,
-    unreachable: threading.Event,
-) -> bool:
-    """One SMTP transaction; failures are recorded here, success by the caller's next commit."""
-    attempts = row.attempts + 1
-    try:
-        smtp.send(mail)
-    except TemporaryMailError as exc:
-        state = outbox.mark_retry(
-            engine,
-            row.id,
-            owner,
-            attempts,
-            str(exc),
-            clock(),
-            settings.digest_max_attempts,
-            settings.digest_retry_base_seconds,
-        )
-        if state == "failed":
+    def _send(self, smtp: Connection, row: OutboxEmail, sub: Subscription, mail: OutgoingMail) -> bool:
+        """One SMTP transaction; failures are recorded here, success by the caller's next commit."""
+        settings, report = self.settings, self.report
+        attempts = row.attempts + 1
+        try:
+            smtp.send_bytes(mail.sender, mail.recipient, mail.data)
+        except TemporaryMailError as exc:
+            state = outbox.mark_retry(
+                self.engine,
+                row.id,
+                self.owner,
+                attempts,
+                str(exc),
+                self.clock(),
+                settings.digest_max_attempts,
+                settings.digest_retry_base_seconds,
+            )
+            if state == "failed":
+                report.failed += 1
+            else:
+                report.retrying += 1
+            report.errors.append(f"{sub.email}: {exc}")
+            # No reply code: the server is unreachable, the rest of the run would fail the same way.
+            if exc.code is None or exc.code == 421:
+                self.unreachable.set()
+            return False
+        except PermanentMailError as exc:
             report.failed += 1
-        else:
-            report.retrying += 1
-        report.errors.append(f"{sub.email}: {exc}")
-        # No reply code: the server is unreachable, the rest of the run would fail the same way.
-        if exc.code is None or exc.code == 421:
-            unreachable.set()
-        return False
-    except PermanentMailError as exc:
-        report.failed += 1
-        report.errors.append(f"{sub.email}: {exc}")
-        if outbox.mark_failed(
-            engine, row.id, sub.id, owner, attempts, str(exc), settings.digest_hard_fail_limit
-        ):
-            report.paused += 1
-        return False
-    report.sent += 1
-    return True
+            report.errors.append(f"{sub.email}: {exc}")
+            if outbox.mark_failed(
+                self.engine, row.id, sub.id, self.owner, attempts, str(exc), settings.digest_hard_fail_limit
+            ):
+                report.paused += 1
+            return False
+        report.sent += 1
+        return True
 
 
 @dataclass
@@ -434,14 +376,8 @@ def preview(
     """The digest ``sub`` would get for ``period`` now, and its paper count; nothing is written."""
     [composition] = compose(session, [sub], period, settings)
     ids = [item.paper_id for item in composition.items]
-    papers = {p.id: p for p in session.execute(select(Paper).where(Paper.id.in_(ids))).scalars()}
-    upvotes = dict(
-        session.execute(
-            select(DailyEntry.paper_id, func.max(DailyEntry.upvotes))
-            .where(DailyEntry.paper_id.in_(ids), DailyEntry.hidden.is_(False))
-            .group_by(DailyEntry.paper_id)
-        ).all()
-    )
+    papers = {p.id: p for p in by_ids(session, ids)}
+    upvotes = best_upvotes(session, ids)
     message = DigestRenderer(settings).render(
         sub,
         period.cadence,

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import User
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.digest import tokens
 from paperwire.digest.models import CADENCES, Subscription
@@ -35,10 +36,6 @@ MAX_TOPIC_LENGTH = 300
 
 class SubscriptionError(ValueError):
     """Bad input (address, cadence, topics) or a link that no longer applies; the message is for the user."""
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def normalize_email(raw: str) -> str:
@@ -112,6 +109,11 @@ class SubscribeOutcome:
 
 def find(session: Session, email: str) -> Subscription | None:
     return session.execute(select(Subscription).where(Subscription.email == email)).scalar_one_or_none()
+
+
+def every_subscription(session: Session) -> list[Subscription]:
+    """All of them, oldest first (the operator's listing)."""
+    return list(session.execute(select(Subscription).order_by(Subscription.id)).scalars())
 
 
 def subscribe(
@@ -223,7 +225,10 @@ def unsubscribe_email(session: Session, email: str, now: dt.datetime | None = No
 
 
 def from_manage_token(session: Session, settings: Settings, token: str) -> Subscription:
-    sub, _ = _by_token(session, settings, tokens.MANAGE, token)
+    try:
+        sub, _ = _by_token(session, settings, tokens.MANAGE, token)
+    except tokens.TokenError as exc:
+        raise tokens.TokenError(f"{exc}; use the link in your latest digest email") from exc
     return sub
 
 

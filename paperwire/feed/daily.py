@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import DailyEntry, Paper
@@ -19,6 +21,18 @@ class ListedPaper:
 
 def latest_day(session: Session) -> dt.date | None:
     return session.execute(select(func.max(DailyEntry.day)).where(DailyEntry.hidden.is_(False))).scalar()
+
+
+def best_upvotes(session: Session, ids: Iterable[int] | Select[Any]) -> dict[int, int]:
+    """Each paper's highest upvote count on any visible list (papers never listed are left out); ``ids``
+    may be a statement selecting them."""
+    wanted = ids if isinstance(ids, Select) else list(ids)
+    rows = session.execute(
+        select(DailyEntry.paper_id, func.max(DailyEntry.upvotes))
+        .where(DailyEntry.paper_id.in_(wanted), DailyEntry.hidden.is_(False))
+        .group_by(DailyEntry.paper_id)
+    ).all()
+    return {int(pid): int(upvotes) for pid, upvotes in rows}
 
 
 def daily_list(session: Session, day: dt.date, limit: int | None = None) -> list[ListedPaper]:

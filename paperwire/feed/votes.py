@@ -9,15 +9,15 @@ database's write lock and later writers wait for it (busy_timeout).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from paperwire.clock import utcnow
 from paperwire.db.models import DailyEntry, Paper
+from paperwire.db.upsert import insert_new
 from paperwire.feed.models import Vote
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 
@@ -65,16 +65,9 @@ def _target(db: Session, arxiv_id: str) -> tuple[int, int]:
 
 
 def _add(db: Session, user_id: int, paper_id: int, entry_id: int) -> bool:
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(Vote)
-        .values(
-            user_id=user_id,
-            paper_id=paper_id,
-            entry_id=entry_id,
-            created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
+        insert_new(db, Vote, ["user_id", "paper_id"])
+        .values(user_id=user_id, paper_id=paper_id, entry_id=entry_id, created_at=utcnow())
         .returning(Vote.id)
     )
     if db.execute(stmt).first() is None:

@@ -7,7 +7,7 @@ arXiv asks harvesters for one request every 3 seconds and answers overload with 
 - at least ``interval`` seconds between the starts of two requests (retries included);
 - ``503``/``429`` with ``Retry-After`` (seconds or an HTTP date) waits that long, capped at
   ``MAX_RETRY_AFTER``;
-- connection errors, timeouts and other 5xx are retried with exponential backoff;
+- connection errors, timeouts and other 5xx are retried with exponential backoff (tenacity);
 - after ``retries`` failed retries, or on any other 4xx, a one-line ``HttpError``.
 """
 
@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 
 import httpx
+import tenacity
 
 from paperwire import __version__
 from paperwire.config import Settings
@@ -105,31 +106,54 @@ class PoliteClient:
         ``allow`` names error statuses whose body the caller reads itself (OAI-PMH error documents).
         """
         shown = str(httpx.URL(url).copy_merge_params(params)) if params else url
-        attempt = 0
-        while True:
-            self._wait_turn()
-            delay = self.backoff * 2**attempt
-            try:
-                response = self._client.get(url, params=params)
-            except httpx.InvalidURL as exc:
-                raise HttpError(f"{shown}: invalid URL: {exc}") from None
-            except httpx.TransportError as exc:
-                problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            else:
-                if response.is_success or response.status_code in allow:
-                    return response
-                problem = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
-                if response.status_code not in RETRIED_STATUS:
-                    raise HttpError(f"{shown}: {problem}{_detail(response)}")
-                asked = retry_after(response.headers.get("Retry-After"))
-                if asked is not None:
-                    if asked > MAX_RETRY_AFTER:
-                        raise HttpError(f"{shown}: {problem}, server asks to retry after {asked:.0f} s")
-                    delay = asked
-            if attempt >= self.retries:
-                raise HttpError(f"{shown}: {problem} (gave up after {attempt + 1} attempts)")
-            attempt += 1
-            self._sleep(delay)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            stop=tenacity.stop_after_attempt(self.retries + 1),
+            wait=self._delay,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, url, params, allow, shown)
+        except _Retryable as exc:
+            attempts = retrying.statistics["attempt_number"]
+            raise HttpError(f"{shown}: {exc} (gave up after {attempts} attempts)") from None
+
+    def _attempt(
+        self, url: str, params: Mapping[str, str] | None, allow: Collection[int], shown: str
+    ) -> httpx.Response:
+        """One request, in its turn; raises ``_Retryable`` for what is worth trying again."""
+        self._wait_turn()
+        try:
+            response = self._client.get(url, params=params)
+        except httpx.InvalidURL as exc:
+            raise HttpError(f"{shown}: invalid URL: {exc}") from None
+        except httpx.TransportError as exc:
+            raise _Retryable(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+        if response.is_success or response.status_code in allow:
+            return response
+        problem = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+        if response.status_code not in RETRIED_STATUS:
+            raise HttpError(f"{shown}: {problem}{_detail(response)}")
+        asked = retry_after(response.headers.get("Retry-After"))
+        if asked is not None and asked > MAX_RETRY_AFTER:
+            raise HttpError(f"{shown}: {problem}, server asks to retry after {asked:.0f} s")
+        raise _Retryable(problem, asked)
+
+    def _delay(self, state: tenacity.RetryCallState) -> float:
+        """What the server asked for (``Retry-After``), else exponential backoff from ``backoff``."""
+        failure = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(failure, _Retryable) and failure.asked is not None:
+            return failure.asked
+        return float(self.backoff * 2 ** (state.attempt_number - 1))
+
+
+class _Retryable(Exception):
+    """A failed attempt worth repeating, and the wait the server asked for, if it did."""
+
+    def __init__(self, problem: str, asked: float | None = None):
+        super().__init__(problem)
+        self.asked = asked
 
 
 def _detail(response: httpx.Response) -> str:

@@ -29,7 +29,6 @@ marks deleted (``<header status="deleted">``) are reported as skipped.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import HarvestState, IngestRun
 from paperwire.db.session import make_engine
@@ -233,7 +233,7 @@ def stored_datestamp(engine: Engine, key: str) -> str | None:
 
 def _advance(conn: Connection, key: str, datestamp: str) -> None:
     """Advance (never rewind) the harvested datestamp of ``key``."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     row = conn.execute(select(STATE.c.last_datestamp).where(STATE.c.key == key)).first()
     if row is None:
         conn.execute(insert(STATE).values(key=key, last_datestamp=datestamp, updated_at=now))

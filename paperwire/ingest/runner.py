@@ -7,7 +7,6 @@ same database as one clean run: the writer's merge is idempotent.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, insert, select, update
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import IngestRun
 from paperwire.ingest.inputs import Cursor
@@ -53,10 +53,6 @@ class RunSummary:
         }
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _start_run(engine: Engine, source: str, target: str) -> tuple[int, Cursor | None, dict[str, Any], int]:
     """Resume the newest unfinished run of the same source and targets, or open a new one."""
     with engine.begin() as conn:
@@ -70,7 +66,7 @@ def _start_run(engine: Engine, source: str, target: str) -> tuple[int, Cursor | 
             return row.id, row.cursor, dict(row.counts or {}), len(row.errors or [])
         run_id = conn.execute(
             insert(RUNS).values(
-                source=source, target=target, started_at=_now(), status="running", counts={}, errors=[]
+                source=source, target=target, started_at=utcnow(), status="running", counts={}, errors=[]
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         return int(run_id), None, {}, 0
@@ -145,5 +141,5 @@ def run_ingest(
             flush()
     flush()
     with engine.begin() as conn:
-        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="done", finished_at=_now()))
+        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="done", finished_at=utcnow()))
     return summary

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Date, Table, bindparam, delete, func, insert, select, tuple_, update
 
 from paperwire.db.models import Author, DailyEntry, Paper, PaperAuthor
+from paperwire.db.upsert import bulk_insert_sql
 from paperwire.papers.record import PAPER_FIELDS, Record
 
 PAPERS: Table = Paper.__table__  # type: ignore[assignment]
@@ -103,12 +104,7 @@ def _bulk_insert(
     parameter processing cost as much as SQLite's own work. Values must already be driver types."""
     if not rows:
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    # Table and column names come from our own metadata, never from input.
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
-    if ignore_key:
-        sql += f" ON CONFLICT ({ignore_key}) DO NOTHING"
-    conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+    conn.exec_driver_sql(bulk_insert_sql(conn, table, columns, ignore_key), rows)  # type: ignore[arg-type]
 
 
 def _db_value(conn: Connection, column: str, value: Any) -> Any:

@@ -1,23 +1,35 @@
-"""A small BibTeX reader and writer: enough for reference managers' exports (Zotero, JabRef, Google Scholar).
+"""BibTeX, read and written in one place: the paper page's citation, a tag's export and a library import.
 
-Reads ``@type{key, field = {braced} | "quoted" | 2024 | macro # "concatenated", ...}``, skips
-``@comment``/``@preamble``, expands ``@string`` macros and the month abbreviations, and unescapes the
-LaTeX that the writer produces (``\\&`` ``\\%`` ``\\_`` ``\\#`` ``\\$``), so a written file reads back to the same values.
+Writes the ``@misc`` + ``eprint`` form arXiv itself suggests (``@article`` with a journal reference), keyed
+``lastname2024firstword`` like Google Scholar, TeX math (``$...$``) kept and the characters LaTeX would
+misread escaped. Reads ``@type{key, field = {braced} | "quoted" | 2024 | macro # "concatenated", ...}``
+(enough for Zotero, JabRef and Google Scholar exports), skips ``@comment``/``@preamble``, expands
+``@string`` macros and the month abbreviations, and undoes the writer's escaping, so a written file reads
+back to the same values.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from paperwire.db.models import Paper
 from paperwire.library.errors import LibraryError
 
 MONTHS = {
     m: m.title() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 }
-ESCAPED = re.compile(r"\\([&%_#$])")
-SPECIAL = re.compile(r"([&%_#$])")
-KEY_CHARS = re.compile(r"[^A-Za-z0-9]")
+# The writer's escapes, undone by the reader; unescaped braces only protect case and are dropped.
+UNESCAPE = re.compile(r"\\textbackslash\{\}|\\~\{\}|\\([&%_#${}])|[{}]")
+SPECIAL = {
+    **{"\\": r"\textbackslash{}", "~": r"\~{}"},
+    **{char: "\\" + char for char in "&%#_{}"},
+}
+MATH = re.compile(r"(\$[^$]*\$)")
+VERBATIM = {"url", "doi", "eprint"}  # identifiers, written as they are
+STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "towards", "toward"}
 
 
 @dataclass
@@ -152,9 +164,16 @@ class _Reader:
 
 def clean_value(raw: str) -> str:
     """Collapse whitespace, drop protective braces, unescape LaTeX specials."""
-    text = ESCAPED.sub(r"\1", raw)
-    text = text.replace("{", "").replace("}", "")
-    return " ".join(text.split())
+
+    def unescape(match: re.Match[str]) -> str:
+        special = match.group(0)
+        if special.startswith("\\textbackslash"):
+            return "\\"
+        if special.startswith("\\~"):
+            return "~"
+        return match.group(1) or ""
+
+    return " ".join(UNESCAPE.sub(unescape, raw).split())
 
 
 def parse(text: str) -> list[Entry]:
@@ -177,27 +196,78 @@ def authors(value: str) -> list[str]:
 
 
 def escape(value: str) -> str:
-    value = value.replace("{", "(").replace("}", ")").replace("\\", "/")
-    return SPECIAL.sub(r"\\\1", value)
+    """Keep TeX math ($...$) as is; escape the characters BibTeX/LaTeX would misread elsewhere."""
+    out = []
+    for part in MATH.split(" ".join(value.split())):
+        if len(part) > 1 and part.startswith("$") and part.endswith("$"):
+            out.append(part)
+        else:
+            out.append("".join(SPECIAL.get(char, char) for char in part))
+    return "".join(out)
 
 
-def cite_key(first_author: str, year: int | None, title: str, taken: set[str]) -> str:
-    last = KEY_CHARS.sub("", first_author.split()[-1]) if first_author.split() else "anon"
-    word = next((KEY_CHARS.sub("", w) for w in title.split() if len(KEY_CHARS.sub("", w)) > 3), "paper")
-    base = f"{last.lower() or 'anon'}{year or ''}{word.lower()}"
-    key, n = base, 1
-    while key in taken:
-        n += 1
-        key = f"{base}{n}"
-    taken.add(key)
-    return key
+def _ascii_word(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]", "", folded).lower()
+
+
+def citation_key(paper: Paper) -> str:
+    """``lastname2024firstword``, like Google Scholar, falling back to the arXiv id."""
+    last = _ascii_word(paper.authors[0].split()[-1]) if paper.authors and paper.authors[0].split() else ""
+    year = str(paper.published.year) if paper.published else ""
+    words = [_ascii_word(w) for w in paper.title.split()]
+    first = next((w for w in words if w and w not in STOPWORDS), "")
+    return f"{last}{year}{first}" if last else "arxiv" + re.sub(r"[^0-9A-Za-z]", "", paper.arxiv_id)
+
+
+def paper_entry(paper: Paper, key: str, keyword: str | None = None) -> Entry:
+    """One ``@misc`` (arXiv preprint) or ``@article`` (with a journal reference) for a paper."""
+    fields = {
+        "title": paper.title,
+        "author": " and ".join(paper.authors) or "Anonymous",
+        "year": str(paper.published.year) if paper.published else "",
+        "eprint": paper.arxiv_id,
+        "archivePrefix": "arXiv",
+        "primaryClass": paper.primary_category or "",
+        "doi": paper.doi or "",
+        "journal": paper.journal_ref or "",
+        "url": f"https://arxiv.org/abs/{paper.arxiv_id}",
+        "keywords": keyword or "",
+    }
+    return Entry("article" if paper.journal_ref else "misc", key, fields)
+
+
+def bibtex(paper: Paper) -> str:
+    """A paper's citation, as its page shows and downloads it."""
+    return dump([paper_entry(paper, citation_key(paper))])
+
+
+def bibtex_for_papers(papers: Iterable[Paper], keyword: str | None = None) -> str:
+    """One entry per paper (a tag's export), keys made unique with a number where two papers share one."""
+    taken: set[str] = set()
+    entries = []
+    for paper in papers:
+        base = key = citation_key(paper)
+        n = 1
+        while key in taken:
+            n += 1
+            key = f"{base}{n}"
+        taken.add(key)
+        entries.append(paper_entry(paper, key, keyword))
+    return dump(entries)
+
+
+def _value(name: str, value: str) -> str:
+    if name in VERBATIM:
+        return value
+    return "{" + escape(value) + "}" if name == "title" else escape(value)  # braces keep the title's case
 
 
 def dump(entries: list[Entry]) -> str:
     blocks = []
     for entry in entries:
         lines = [f"@{entry.type}{{{entry.key},"]
-        lines += [f"  {name} = {{{escape(value)}}}," for name, value in entry.fields.items() if value]
+        lines += [f"  {name} = {{{_value(name, value)}}}," for name, value in entry.fields.items() if value]
         lines.append("}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")

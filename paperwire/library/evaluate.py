@@ -115,7 +115,7 @@ def _embeddings(
 ) -> tuple[np.ndarray[Any, Any] | None, str]:
     """Embeddings of every paper, cached in the data directory under a key of the file set."""
     try:
-        from paperwire.search.embed import document_text, load_embedder
+        from paperwire.search import document_text, load_embedder
 
         embedder = load_embedder(settings, device="auto")
     except Exception as exc:  # no model: the evaluation still runs on keyword and author features

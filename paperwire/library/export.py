@@ -1,4 +1,5 @@
-"""A user's whole library as one JSON file and back; BibTeX export of a tag and BibTeX import.
+"""A user's whole library as one JSON file and back (``digest.export`` adds their digest settings); BibTeX
+import.
 
 Papers are referred to by arXiv id, so a file moves between stores; a paper the target store does not
 hold is reported, not invented. Importing merges into what the user already has and is idempotent.
@@ -8,16 +9,14 @@ Tokens (public tag links, feed links) are secrets of one store and are made anew
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from paperwire.accounts.models import User
-from paperwire.db.base import Base
+from paperwire.clock import utcnow
 from paperwire.db.models import Paper
 from paperwire.library import bibtex
 from paperwire.library.errors import LibraryError
@@ -25,7 +24,7 @@ from paperwire.library.feedback import rate
 from paperwire.library.models import Feedback, Note, ReadMark, Tag, TagItem
 from paperwire.library.notes import mark_read, set_note
 from paperwire.library.saved import add_saved_search, follow, follows, saved_searches
-from paperwire.library.tags import ensure_tag, now, save, set_public
+from paperwire.library.tags import ensure_tag, save, set_public
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 
 FORMAT = "paperwire-library"
@@ -60,42 +59,12 @@ def _parse_stamp(value: Any) -> dt.datetime:
             return dt.datetime.fromisoformat(value).replace(tzinfo=None)
         except ValueError:
             pass
-    return now()
-
-
-def _digest_tables() -> list[Table]:
-    """The digest feature's per-user settings tables, when that feature is installed.
-
-    Only tables named ``digest*`` with a ``user_id`` column and no other foreign key qualify: those
-    hold settings; logs of sent mail point at papers and deliveries and stay behind.
-    """
-    try:
-        importlib.import_module("paperwire.digest.models")
-    except ImportError:
-        return []
-    tables = []
-    for table in Base.metadata.sorted_tables:
-        if not table.name.startswith("digest") or "user_id" not in table.c:
-            continue
-        if all(fk.parent.name == "user_id" for fk in table.foreign_keys):
-            tables.append(table)
-    return tables
-
-
-def _secret(column: str) -> bool:
-    """Nonces and tokens are secrets of one store: never exported."""
-    return column.endswith(("nonce", "token"))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
+    return utcnow()
 
 
 def export_library(session: Session, user_id: int) -> dict[str, Any]:
     """Everything the user has, as JSON-ready data."""
-    data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported_at": _stamp(now())}
+    data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported_at": _stamp(utcnow())}
 
     def ids_of(paper_ids: set[int]) -> dict[int, str]:
         if not paper_ids:
@@ -144,14 +113,6 @@ def export_library(session: Session, user_id: int) -> dict[str, Any]:
         {"name": s.name, "query": s.query, "mode": s.mode} for s in saved_searches(session, user_id)
     ]
     data["follows"] = [{"kind": f.kind, "value": f.value} for f in follows(session, user_id)]
-    digest: dict[str, list[dict[str, Any]]] = {}
-    for table in _digest_tables():
-        rows = session.execute(select(table).where(table.c.user_id == user_id)).mappings().all()
-        digest[table.name] = [
-            {k: _plain(v) for k, v in row.items() if k not in ("id", "user_id") and not _secret(k)}
-            for row in rows
-        ]
-    data["digest"] = digest
     return data
 
 
@@ -236,72 +197,8 @@ def import_library(session: Session, user_id: int, data: Any) -> ImportReport:
             report.count("follows")
     except (KeyError, TypeError, AttributeError) as exc:
         raise LibraryError(f"malformed library export: {type(exc).__name__}: {exc}") from None
-    _import_digest(session, user_id, data.get("digest") or {}, report)
     session.flush()
     return report
-
-
-def _from_plain(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in row.items():
-        if key not in table.c or key in ("id", "user_id") or _secret(key):
-            continue
-        try:
-            kind = table.c[key].type.python_type
-        except NotImplementedError:
-            kind = object
-        if isinstance(value, str) and kind is dt.datetime:
-            value = dt.datetime.fromisoformat(value)
-        elif isinstance(value, str) and kind is dt.date:
-            value = dt.date.fromisoformat(value)
-        out[key] = value
-    return out
-
-
-def _import_digest(session: Session, user_id: int, digest: dict[str, Any], report: ImportReport) -> None:
-    """Digest settings replace the user's current ones, table by table; a failure leaves them untouched."""
-    tables = {t.name: t for t in _digest_tables()}
-    email = session.execute(select(User.email).where(User.id == user_id)).scalar_one()
-    for name, rows in digest.items():
-        table = tables.get(name)
-        if table is None:
-            report.notes.append(f"digest settings in {name!r} skipped: this store has no such table")
-            continue
-        try:
-            with session.begin_nested():
-                session.execute(delete(table).where(table.c.user_id == user_id))
-                for row in rows:
-                    values = _from_plain(table, row)
-                    if "email" in table.c:  # the settings are the importing user's, for their mailbox
-                        values["email"] = email
-                    session.execute(insert(table).values(user_id=user_id, **values))
-            report.count("digest_settings", len(rows))
-        except Exception as exc:  # the rest of the library is still worth importing
-            report.notes.append(f"digest settings in {name!r} skipped: {type(exc).__name__}: {exc}")
-
-
-def bibtex_for_papers(papers: list[Paper], keyword: str | None = None) -> str:
-    """One ``@misc`` (arXiv preprint) or ``@article`` (with a journal reference) per paper."""
-    taken: set[str] = set()
-    entries = []
-    for paper in papers:
-        year = paper.published.year if paper.published else None
-        fields = {
-            "title": paper.title,
-            "author": " and ".join(paper.authors),
-            "year": str(year) if year else "",
-            "eprint": paper.arxiv_id,
-            "archiveprefix": "arXiv",
-            "primaryclass": paper.primary_category or "",
-            "doi": paper.doi or "",
-            "journal": paper.journal_ref or "",
-            "url": paper.abs_url,
-            "keywords": keyword or "",
-        }
-        kind = "article" if paper.journal_ref else "misc"
-        first = paper.authors[0] if paper.authors else ""
-        entries.append(bibtex.Entry(kind, bibtex.cite_key(first, year, paper.title, taken), fields))
-    return bibtex.dump(entries)
 
 
 def _arxiv_of(entry: bibtex.Entry) -> str | None:

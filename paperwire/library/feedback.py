@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from paperwire.clock import utcnow
 from paperwire.db.models import Paper
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.library.models import Feedback
-from paperwire.library.tags import now
 
 MORE = 1
 NOT_RELEVANT = -1
@@ -24,7 +24,7 @@ def rate(session: Session, user_id: int, paper_id: int, rating: int, at: dt.date
         raise NotFound(f"no such paper: {paper_id}")
     session.execute(delete(Feedback).where(Feedback.user_id == user_id, Feedback.paper_id == paper_id))
     if rating:
-        session.add(Feedback(user_id=user_id, paper_id=paper_id, rating=rating, created_at=at or now()))
+        session.add(Feedback(user_id=user_id, paper_id=paper_id, rating=rating, created_at=at or utcnow()))
     session.flush()
 
 

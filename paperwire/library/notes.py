@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from paperwire.clock import utcnow
 from paperwire.db.models import Paper
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.library.models import Note, ReadMark
-from paperwire.library.tags import now
 
 MAX_NOTE = 20_000
 
@@ -33,10 +33,10 @@ def set_note(session: Session, user_id: int, paper_id: int, text: str, at: dt.da
         if note is not None:
             session.delete(note)
     elif note is None:
-        session.add(Note(user_id=user_id, paper_id=paper_id, text=body, updated_at=at or now()))
+        session.add(Note(user_id=user_id, paper_id=paper_id, text=body, updated_at=at or utcnow()))
     else:
         note.text = body
-        note.updated_at = at or now()
+        note.updated_at = at or utcnow()
     session.flush()
 
 
@@ -64,7 +64,7 @@ def mark_read(
         select(ReadMark).where(ReadMark.user_id == user_id, ReadMark.paper_id == paper_id)
     ).scalar_one_or_none()
     if read and existing is None:
-        session.add(ReadMark(user_id=user_id, paper_id=paper_id, read_at=at or now()))
+        session.add(ReadMark(user_id=user_id, paper_id=paper_id, read_at=at or utcnow()))
     if not read:
         session.execute(delete(ReadMark).where(ReadMark.user_id == user_id, ReadMark.paper_id == paper_id))
     session.flush()

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from cachetools import LRUCache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,9 +32,9 @@ from paperwire.library.tags import get_tag, saved_paper_ids
 
 MODEL_VERSION = 1
 CACHED_ITEMS = 100
-_OPEN: dict[tuple[str, float], Any] = {}
-_OPEN_LOCK = threading.Lock()
-_POOLS: dict[str, tuple[list[int], dict[int, tuple[str, str, list[str]]], rec.TextSpace]] = {}
+_POOLS_LOCK = threading.Lock()
+# One pool at a time (the newest papers): its ids, texts and fitted tf-idf.
+_POOLS: LRUCache[str, tuple[list[int], dict[int, tuple[str, str, list[str]]], rec.TextSpace]] = LRUCache(1)
 BACKGROUND = 1000
 COLD_START = (
     "Nothing to learn from yet: save a few papers (search, then save them under a tag), "
@@ -80,32 +81,6 @@ def _pool(session: Session, settings: Settings) -> list[int]:
     return [int(i) for i in session.execute(stmt.limit(settings.recommend_pool)).scalars()]
 
 
-def _vectors(settings: Settings, ids: list[int]) -> np.ndarray[Any, Any] | None:
-    """Stored embeddings (``paperwire index``) row-aligned with ``ids``; None when too few are indexed."""
-    from paperwire.search.embed import DIM
-    from paperwire.search.indexer import vector_dir
-    from paperwire.search.ondisk import MANIFEST
-    from paperwire.search.vectors import VectorIndex
-
-    directory = vector_dir(settings)
-    manifest = directory / MANIFEST
-    if not manifest.exists():
-        return None
-    key = (str(directory.resolve()), manifest.stat().st_mtime)
-    with _OPEN_LOCK:
-        index = _OPEN.get(key)
-        if index is None:  # opening reads every vector: once per process and index version, not per request
-            _OPEN.clear()
-            index = _OPEN[key] = VectorIndex.open(directory, DIM)
-    present = [i for i in ids if index.has(i)]
-    if len(present) < 0.5 * len(ids):
-        return None
-    out = np.zeros((len(ids), DIM), dtype=np.float32)
-    where = {pid: row for row, pid in enumerate(ids)}
-    out[[where[i] for i in present]] = index.get(present)
-    return out
-
-
 def _cache_path(settings: Settings, user_id: int, tag_id: int | None) -> Path:
     return settings.data_dir / "cache" / "recommend" / f"user{user_id}-{tag_id if tag_id else 'all'}.json"
 
@@ -128,7 +103,9 @@ def recommend(
     excluded = saved_all | rated.keys()
     candidates = [p for p in pool if p not in excluded]
     depth = max(limit, CACHED_ITEMS)  # one cached ranking serves the page, the API and the digest
-    vectors_stamp = _vectors_stamp(settings)
+    from paperwire.search import vectors_stamp
+
+    stored = vectors_stamp(settings)  # new vectors mean a new model
     key = hashlib.sha256(
         json.dumps(
             [
@@ -139,7 +116,7 @@ def recommend(
                 pool,
                 depth,
                 settings.recommend_days,
-                vectors_stamp,
+                list(stored) if stored else None,
             ]
         ).encode()
     ).hexdigest()
@@ -161,17 +138,6 @@ def recommend(
     return result
 
 
-def _vectors_stamp(settings: Settings) -> float | None:
-    """When ``paperwire index`` last changed the stored vectors: new vectors mean a new model."""
-    from paperwire.search.indexer import vector_dir
-    from paperwire.search.ondisk import MANIFEST
-
-    try:
-        return (vector_dir(settings) / MANIFEST).stat().st_mtime
-    except FileNotFoundError:
-        return None
-
-
 def _text(row: tuple[str, str, list[str]]) -> str:
     return f"{row[0]}. {row[1]}"
 
@@ -185,7 +151,7 @@ def _pool_space(
     transform of the few saved papers outside the pool, one fit and one scoring.
     """
     key = hashlib.sha256(json.dumps(pool).encode()).hexdigest()
-    with _OPEN_LOCK:
+    with _POOLS_LOCK:
         cached = _POOLS.get(key)
     if cached is None:
         rows = {
@@ -196,8 +162,7 @@ def _pool_space(
         }
         ids = [i for i in pool if i in rows]
         cached = (ids, rows, rec.fit_text([_text(rows[i]) for i in ids]))
-        with _OPEN_LOCK:
-            _POOLS.clear()  # one pool at a time: the newest papers
+        with _POOLS_LOCK:
             _POOLS[key] = cached
     ids, rows, space = cached
     return list(ids), dict(rows), space
@@ -227,7 +192,9 @@ def _train_and_rank(
         rows[int(pid)] = (title, abstract, list(authors or []))
     extra = [i for i in extra if i in rows]
     ids = pool_ids + extra
-    vectors = _vectors(settings, ids)
+    from paperwire.search import vectors_for
+
+    vectors = vectors_for(settings, ids)
     corpus = rec.Corpus(ids, [], [rows[i][2] for i in ids], vectors)
     text = sp.vstack([space.matrix, space.transform([_text(rows[i]) for i in extra])], format="csr")
     features = rec.build_features(corpus, text=text, terms=space.terms)

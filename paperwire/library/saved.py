@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, String, cast, delete, select
+from sqlalchemy import String, cast, delete, select
 from sqlalchemy.orm import Session
 
-from paperwire.config import Settings
+from paperwire.clock import utcnow
 from paperwire.db.models import Author, Paper, PaperAuthor
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.library.models import FOLLOW_KINDS, Follow, SavedSearch
-from paperwire.library.tags import now
+
+if TYPE_CHECKING:
+    from paperwire.search import AdaptiveSearch
 
 SEARCH_MODES = ("hybrid", "keyword", "semantic")
 
@@ -53,7 +56,7 @@ def add_saved_search(
         query=query.strip(),
         mode=mode,
         feed_token=secrets.token_urlsafe(16),
-        created_at=now(),
+        created_at=utcnow(),
     )
     session.add(search)
     session.flush()
@@ -88,7 +91,7 @@ def follow(session: Session, user_id: int, kind: str, value: str) -> Follow:
     if existing is not None:
         return existing
     row = Follow(
-        user_id=user_id, kind=kind, value=value, feed_token=secrets.token_urlsafe(16), created_at=now()
+        user_id=user_id, kind=kind, value=value, feed_token=secrets.token_urlsafe(16), created_at=utcnow()
     )
     session.add(row)
     session.flush()
@@ -125,16 +128,14 @@ def follow_papers(session: Session, row: Follow, limit: int = 50) -> list[Paper]
     return list(session.execute(stmt).scalars().unique())
 
 
-def search_papers(settings: Settings, engine: Engine, search: SavedSearch, limit: int = 50) -> list[Paper]:
-    """Run a saved search through the search service; newest matches first, as a feed reader expects."""
-    from paperwire.search.service import SearchService
+def search_papers(
+    session: Session, search: AdaptiveSearch, saved: SavedSearch, limit: int = 50
+) -> list[Paper]:
+    """A saved search's papers, in the order the search ranks them; a query the search rejects raises
+    ``QueryError`` (a ValueError)."""
+    from paperwire.search import papers_for
 
-    hits = SearchService(settings, engine).search(search.query, mode=search.mode, limit=limit).hits
-    ids = [hit.paper_id for hit in hits]
-    with Session(engine) as session:
-        papers = {p.id: p for p in session.execute(select(Paper).where(Paper.id.in_(ids))).scalars()}
-        session.expunge_all()
-    return [papers[i] for i in ids if i in papers]
+    return papers_for(session, search.search(saved.query, mode=saved.mode, limit=limit).hits)
 
 
 def feed_source(session: Session, token: str) -> FeedSource:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from paperwire.clock import utcnow
 from paperwire.db.models import Paper
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.library.models import Tag, TagItem
@@ -25,10 +25,6 @@ class TagInfo:
     count: int
     public: bool
     public_token: str | None
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def clean_tag_name(name: str) -> str:
@@ -93,7 +89,7 @@ def save(session: Session, user_id: int, paper_id: int, tags: list[str] | None =
             select(TagItem.id).where(TagItem.tag_id == tag.id, TagItem.paper_id == paper_id)
         ).first()
         if not exists:
-            session.add(TagItem(user_id=user_id, tag_id=tag.id, paper_id=paper_id, added_at=now()))
+            session.add(TagItem(user_id=user_id, tag_id=tag.id, paper_id=paper_id, added_at=utcnow()))
     session.flush()
     return names
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -88,20 +90,65 @@ def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
-def send_with(client: smtplib.SMTP, message: EmailMessage) -> None:
-    """Send on an open connection, raising Temporary/PermanentMailError."""
+@contextmanager
+def _classified(broken: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """SMTP failures as Temporary/PermanentMailError; ``broken`` runs when the connection may be unusable."""
     try:
-        refused = client.send_message(message)
+        yield
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
         raise _classify(code, _text(reply)) from exc
     except smtplib.SMTPResponseException as exc:
-        raise _classify(exc.smtp_code, _text(exc.smtp_error)) from exc
+        error = _classify(exc.smtp_code, _text(exc.smtp_error))
+        if isinstance(error, TemporaryMailError):
+            broken()
+        raise error from exc
     except (OSError, smtplib.SMTPException) as exc:
+        broken()
         raise TemporaryMailError(f"SMTP connection failed: {exc}") from exc
+
+
+def _refused(refused: dict[str, tuple[int, bytes]]) -> None:
     if refused:
         code, reply = next(iter(refused.values()))
         raise _classify(code, _text(reply))
+
+
+def send_with(client: smtplib.SMTP, message: EmailMessage) -> None:
+    """Send on an open connection, raising Temporary/PermanentMailError."""
+    with _classified():
+        refused = client.send_message(message)
+    _refused(refused)
+
+
+class Connection:
+    """One connection reused for many messages (digests), opened on first use and reopened after a
+    failure that may have broken it. Sends pre-built bytes: re-serialising an EmailMessage costs more
+    than the rest of a digest."""
+
+    def __init__(self, config: SmtpConfig):
+        self.config = config
+        self.client: smtplib.SMTP | None = None
+
+    def send_bytes(self, sender: str, recipient: str, data: bytes) -> None:
+        """Raises Temporary/PermanentMailError."""
+        if self.client is None:
+            self.client = connect(self.config)
+        with _classified(broken=self.close):
+            refused = self.client.sendmail(sender, [recipient], data)
+        _refused(refused)
+
+    def close(self) -> None:
+        if self.client is not None:
+            _quit(self.client)
+            self.client = None
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
 
 
 def send(config: SmtpConfig, message: EmailMessage) -> None:
@@ -110,7 +157,4 @@ def send(config: SmtpConfig, message: EmailMessage) -> None:
     try:
         send_with(client, message)
     finally:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()
+        _quit(client)

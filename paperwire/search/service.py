@@ -21,16 +21,16 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 import numpy as np
+from cachetools import LRUCache
 from sqlalchemy import Engine
 
 from paperwire.config import Settings
-from paperwire.lru import LRU
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 from paperwire.search import indexer
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
 from paperwire.search.hybrid import blend, fuse
 from paperwire.search.keyword import KeywordIndex
-from paperwire.search.ondisk import MANIFEST
+from paperwire.search.ondisk import MANIFEST, file_stamp
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.sentences import SentenceStore
 from paperwire.search.vectors import VectorIndex
@@ -108,12 +108,13 @@ class SearchService:
         self.settings = settings
         self.engine = engine
         self._lock = threading.Lock()
-        self._opened: dict[str, tuple[float, object]] = {}  # name: (manifest mtime, what was opened)
+        self._opened: dict[str, tuple[tuple[int, int, int], object]] = {}  # name: (manifest stamp, opened)
         self._embedder: Embedder | None = embedder
         self._model_error: str | None = None
         self._model_lock = threading.Lock()
         self._model_loading: Future[Embedder | None] | None = None
-        self._query_vectors: LRU[str, np.ndarray] = LRU(QUERY_VECTORS)
+        self._query_vectors: LRUCache[str, np.ndarray] = LRUCache(QUERY_VECTORS)
+        self._query_lock = threading.Lock()  # cachetools' caches are not thread-safe
 
     # -- what the indexes are made of ---------------------------------------------------------------
 
@@ -169,9 +170,8 @@ class SearchService:
 
     def _reopened(self, name: str, directory: Path, opener: Callable[[Path, int], T]) -> T | None:
         """What ``opener`` made of ``directory``, made again when its manifest has changed since."""
-        try:
-            stamp = (directory / MANIFEST).stat().st_mtime
-        except FileNotFoundError:
+        stamp = file_stamp(directory / MANIFEST)
+        if stamp is None:
             return None
         with self._lock:
             held = self._opened.get(name)
@@ -184,11 +184,13 @@ class SearchService:
 
     def _query_vector(self, embedder: Embedder, text: str) -> np.ndarray:
         """The embedding of a query's text, kept: paging or changing a filter does not embed it again."""
-        vector = self._query_vectors.get(text)
+        with self._query_lock:
+            vector = self._query_vectors.get(text)
         if vector is None:
             vector = embedder.encode_query(text)
             vector.setflags(write=False)
-            self._query_vectors.put(text, vector)
+            with self._query_lock:
+                self._query_vectors[text] = vector
         return vector
 
     def _semantic_scores(self, cosine: dict[int, float], query: np.ndarray) -> dict[int, float]:

@@ -1,6 +1,6 @@
 """The app factory: settings in, a FastAPI app out; nothing is built at import time.
 
-Every module in ``paperwire.web.routes`` that defines ``router`` is included. Errors are mapped in
+The routers are listed in ``ROUTERS``. Errors are mapped in
 one place (here): under ``/api/`` to JSON ``{"ok": false, "error": ..., "status": N}``, elsewhere to
 ``templates/{status}.html`` or ``templates/error.html``. Nobody ever sees a stack trace.
 """
@@ -8,9 +8,7 @@ one place (here): under ``/api/`` to JSON ``{"ok": false, "error": ..., "status"
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,14 +28,30 @@ from paperwire.accounts.ratelimit import RateLimited
 from paperwire.config import Settings
 from paperwire.db.session import make_engine, make_sessionmaker
 from paperwire.digest.schedule import run_schedule
-from paperwire.web import routes
 from paperwire.web.deps import SignInRequired, templates, verify_csrf
 from paperwire.web.errors import DOMAIN_ERRORS, status_for
 from paperwire.web.metrics import MetricsMiddleware
 from paperwire.web.middleware import CsrfCookieMiddleware
 from paperwire.web.pagecache import PageCache
+from paperwire.web.routes import accounts, api, digest, feeds, library, pages, search, status, submit, votes
 
 log = logging.getLogger("paperwire.web")
+# Every router, tried in this order, every route of each: the hottest pages first (pages, search, api:
+# a paper page used to try 80 routes before its own). None of their paths (/, /about, /papers...,
+# /search, /api/daily_papers, /api/papers/...) is one another router answers, so the order changes no
+# route's meaning. A new router is added here.
+ROUTERS = (
+    pages.router,
+    search.router,
+    api.router,
+    accounts.router,
+    digest.router,
+    feeds.router,
+    library.router,
+    submit.router,
+    votes.router,
+    status.router,
+)
 STATIC = Path(__file__).with_name("static")
 SWAGGER_UI = "/static/swagger-ui-5.35.0"  # vendored from npm's swagger-ui-dist (Apache-2.0)
 
@@ -87,12 +101,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(CsrfCookieMiddleware, secure=settings.base_url.startswith("https://"))
     app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    names = sorted((info.name for info in pkgutil.iter_modules(routes.__path__)), key=_route_order)
-    for name in names:
-        module = importlib.import_module(f"{routes.__name__}.{name}")
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router)
     _install_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
@@ -106,16 +116,6 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     return app
-
-
-# Routers are tried in order, every route of each: the hottest pages first (a paper page used to try 80
-# routes before its own). None of their paths (/, /about, /papers..., /search, /api/daily_papers,
-# /api/papers/...) is one another router answers, so the order changes no route's meaning.
-HOT_ROUTERS = ("pages", "search", "api")
-
-
-def _route_order(name: str) -> tuple[int, str]:
-    return (HOT_ROUTERS.index(name) if name in HOT_ROUTERS else len(HOT_ROUTERS), name)
 
 
 def wants_json(request: Request) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from paperwire.accounts.ratelimit import RateLimited
 from paperwire.accounts.service import AccountError, BadCredentials, EmailTaken
 from paperwire.accounts.tokens import InvalidToken
+from paperwire.digest.tokens import TokenError
 from paperwire.feed.periods import BadPeriod
 from paperwire.feed.submit import AlreadySubmitted, NotFoundOnArxiv, SubmitError, TooOld
 from paperwire.feed.votes import NotListed, UnknownPaper, VoteConflict
+from paperwire.library.errors import LibraryError, NotFound
 from paperwire.papers.ids import InvalidArxivId
 
 # Most specific first: the first class an error is an instance of decides its status.
@@ -26,6 +28,9 @@ DOMAIN_ERRORS: dict[type[Exception], int] = {
     VoteConflict: 409,
     UnknownPaper: 404,
     InvalidArxivId: 422,
+    TokenError: 400,  # a digest link that is broken, expired or for a subscription gone
+    NotFound: 404,  # the library's: an unknown tag, saved search, follow or paper
+    LibraryError: 400,
 }
 
 

@@ -51,6 +51,10 @@ SEARCH_LATENCY = Histogram(
 )
 
 
+def observe_search(mode: str, seconds: float) -> None:
+    SEARCH_LATENCY.labels(mode).observe(seconds)
+
+
 class MetricsMiddleware:
     """Times every HTTP request and labels it with the route that matched (``/papers/{arxiv_id}``)."""
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
+from cachetools import TTLCache
 from fastapi import Request
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
+from paperwire.clock import utcnow
 from paperwire.db.models import DailyEntry, Paper
+from paperwire.db.papers import EntryRow, PaperRow, latest_entries, paper_rows
 from paperwire.feed.daily import ListedPaper, latest_day
 from paperwire.feed.votes import voted_papers
 from paperwire.web.deps import templates
@@ -32,34 +34,6 @@ class HitLike(Protocol):
 
     @property
     def highlights(self) -> Mapping[str, str]: ...
-
-
-class PaperRow(NamedTuple):
-    """The columns of a paper that lists, feeds and the JSON API show (no ORM object: a tenth of the cost)."""
-
-    id: int
-    arxiv_id: str
-    title: str
-    abstract: str
-    authors: list[str]
-    categories: list[str]
-    primary_category: str | None
-    published: dt.date | None
-    code_urls: list[str]
-    project_page: str | None
-    github_stars: int | None
-    ai_summary: str | None
-    ai_keywords: list[str] | None
-
-
-class EntryRow(NamedTuple):
-    """The columns of a daily entry that lists, feeds and the JSON API show."""
-
-    paper_id: int
-    day: dt.date
-    submitter: str | None
-    upvotes: int
-    num_comments: int
 
 
 @dataclass(frozen=True)
@@ -80,10 +54,6 @@ def items(db: Session, user: User | None, listed: list[ListedPaper]) -> list[Ite
     return [Item(lp.paper, lp.entry, lp.paper.id in mine, lp.entry.upvotes) for lp in listed]
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def trending_now(db: Session, request: Request) -> dt.datetime:
     """Now, or the end of the latest list day when the store holds no recent lists (an archive, the sample).
 
@@ -100,77 +70,37 @@ def trending_now(db: Session, request: Request) -> dt.datetime:
 _lock = threading.Lock()
 
 
+def _latest_day_cache(request: Request) -> TTLCache[str, dt.date | None]:
+    state = request.app.state
+    with _lock:
+        cache: TTLCache[str, dt.date | None] | None = getattr(state, "latest_day", None)
+        if cache is None:
+            cache = state.latest_day = TTLCache(1, LATEST_DAY_TTL, timer=time.monotonic)
+        return cache
+
+
 def cached_latest_day(db: Session, request: Request) -> dt.date | None:
     """``latest_day`` at most ``LATEST_DAY_TTL`` seconds old: the daily page is the hottest path."""
-    state = request.app.state
-    cached: tuple[float, dt.date | None] | None = getattr(state, "latest_day", None)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < LATEST_DAY_TTL:
-        return cached[1]
+    cache = _latest_day_cache(request)
+    with _lock:
+        if "day" in cache:
+            return cache["day"]
     day = latest_day(db)
     with _lock:
-        state.latest_day = (now, day)
+        cache["day"] = day
     return day
 
 
 def forget_latest_day(request: Request) -> None:
     """After a submission or moderation the latest day and the lists may have changed."""
-    request.app.state.latest_day = None
+    cache = _latest_day_cache(request)
+    with _lock:
+        cache.clear()
     forget_pages(request)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> _TemplateResponse:
     return templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-_papers = Paper.__table__.c
-_entries = DailyEntry.__table__.c
-# Core statements with an expanding IN, built once: SQLAlchemy caches their compiled form.
-PAPER_ROWS = select(*(_papers[name] for name in PaperRow._fields)).where(
-    _papers.id.in_(bindparam("ids", expanding=True))
-)
-ENTRY_ROWS = (
-    select(*(_entries[name] for name in EntryRow._fields))
-    .where(_entries.paper_id.in_(bindparam("ids", expanding=True)), _entries.hidden.is_(False))
-    .order_by(_entries.day)
-)
-
-
-TITLE_ROWS = select(_papers.id, _papers.arxiv_id, _papers.title).where(
-    _papers.id.in_(bindparam("ids", expanding=True))
-)
-
-
-class TitleRow(NamedTuple):
-    id: int
-    arxiv_id: str
-    title: str
-
-
-def _rows_by_id(db: Session, statement: Any, ids: Sequence[int], row: Callable[..., R]) -> dict[int, R]:
-    """``statement``'s rows for ``ids`` (its expanding parameter), keyed by their first column."""
-    if not ids:
-        return {}
-    return {values[0]: row(*values) for values in db.execute(statement, {"ids": list(ids)})}
-
-
-def title_rows(db: Session, ids: Sequence[int]) -> dict[int, TitleRow]:
-    """Just enough of some papers to link to them (the similar papers on a paper page)."""
-    return _rows_by_id(db, TITLE_ROWS, ids, TitleRow)
-
-
-def paper_rows(db: Session, ids: Sequence[int]) -> dict[int, PaperRow]:
-    return _rows_by_id(db, PAPER_ROWS, ids, PaperRow)
-
-
-def latest_entries(db: Session, ids: Sequence[int]) -> dict[int, EntryRow]:
-    """Each paper's latest visible daily entry, read now (upvote counts are never cached)."""
-    entries: dict[int, EntryRow] = {}
-    if ids:
-        rows: Any = db.execute(ENTRY_ROWS, {"ids": list(ids)})
-        for row in rows:
-            entries[row[0]] = EntryRow(*row)  # ordered by day: the latest entry wins
-    return entries
 
 
 def items_for_hits(db: Session, user: User | None, hits: Sequence[HitLike]) -> list[Item]:

@@ -14,8 +14,9 @@ from paperwire.db.models import Paper
 from paperwire.db.session import make_engine, make_sessionmaker
 from paperwire.ingest.runner import run_ingest
 from paperwire.library import bibtex, tags
+from paperwire.library.bibtex import bibtex_for_papers
 from paperwire.library.errors import LibraryError
-from paperwire.library.export import bibtex_for_papers, export_library, import_bibtex, import_library
+from paperwire.library.export import export_library, import_bibtex, import_library
 from paperwire.library.feedback import rate
 from paperwire.library.notes import mark_read, set_note
 from paperwire.library.saved import add_saved_search, follow
@@ -159,3 +160,26 @@ def test_export_is_per_user(session: Session, users: tuple[int, int], papers: li
     data = export_library(session, bob)
     assert data["tags"] == [] and data["notes"] == [] and data["ratings"] == [] and data["follows"] == []
     assert session.execute(select(Paper.id)).first() is not None
+
+
+def test_digest_settings_travel_with_the_library(session: Session, users: tuple[int, int]) -> None:
+    """The account export (digest.account_export) adds the user's digest settings to the library's."""
+    from paperwire.accounts.models import User
+    from paperwire.digest import subscriptions
+    from paperwire.digest.account_export import export_account, import_account
+
+    ada, bob = users
+    topics = subscriptions.Topics(trending=True, queries=("diffusion",), categories=("cs.CV",))
+    owner = session.get(User, ada)
+    assert owner is not None
+    subscriptions.subscribe(session, owner.email, "weekly", topics, user=owner)
+    session.commit()
+    data = json.loads(json.dumps(export_account(session, ada)))
+    (row,) = data["digest"]["digest_subscriptions"]
+    assert row["cadence"] == "weekly" and not any(k.endswith(("token", "nonce")) for k in row)
+    report = import_account(session, bob, data)
+    session.commit()
+    assert report.imported.get("digest_settings") == 1
+    mine = subscriptions.find(session, session.get(User, bob).email)  # type: ignore[union-attr]
+    assert mine is not None and mine.cadence == "weekly"
+    assert mine.topics()["queries"] == ["diffusion"] and mine.topics()["categories"] == ["cs.CV"]

@@ -199,7 +199,7 @@ def test_a_semantic_half_slower_than_the_timeout_gives_the_keyword_answer(
 def test_the_web_does_not_keep_an_answer_that_came_from_keywords_for_lack_of_time(
     small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paperwire.web.searching import AdaptiveSearch
+    from paperwire.search import AdaptiveSearch
 
     settings, engine = small_store
     monkeypatch.setattr(search_service, "load_embedder", lambda settings, device="auto": embedder)
@@ -237,7 +237,7 @@ def test_the_next_page_or_another_filter_reuses_the_query_vector(
 def test_warming_loads_the_model_in_the_background_so_the_first_search_is_hybrid(
     small_store: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from paperwire.web.searching import AdaptiveSearch
+    from paperwire.search import AdaptiveSearch
 
     settings, engine = small_store
     loaded_on: list[str] = []

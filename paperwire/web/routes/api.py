@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, Paper
+from paperwire.db.papers import EntryRow, PaperRow
 from paperwire.feed.daily import ListedPaper, daily_list, paper_with_entry
 from paperwire.feed.periods import Period, parse_month, parse_week, period_list
 from paperwire.feed.submit import arxiv_fetcher, submit_paper
@@ -28,8 +29,6 @@ from paperwire.web.pagecache import cached_json, forget_pages
 from paperwire.web.routes.submit import today
 from paperwire.web.searching import get_search
 from paperwire.web.views import (
-    EntryRow,
-    PaperRow,
     cached_latest_day,
     forget_latest_day,
     items_for_hits,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.digest import subscriptions
@@ -21,13 +20,12 @@ from paperwire.digest.models import Subscription
 from paperwire.digest.tokens import (
     CONFIRM,
     UNSUBSCRIBE,
-    TokenError,
     manage_token,
     read_token,
     unsubscribe_token,
 )
 from paperwire.mail.smtp import MailError
-from paperwire.search.query import QueryError
+from paperwire.search import QueryError
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, csrf_exempt
 from paperwire.web.views import render
 
@@ -43,11 +41,19 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _managed(db: Session, settings: Settings, token: str) -> Subscription:
-    try:
-        return subscriptions.from_manage_token(db, settings, token)
-    except TokenError as exc:
-        raise HTTPException(400, f"{exc}; use the link in your latest digest email") from exc
+def _topics(
+    trending: bool, queries: str, authors: str, categories: str, recommendations: bool
+) -> subscriptions.Topics:
+    """The form's topics; raises QueryError for a search that cannot run."""
+    for query in _lines(queries):
+        check_query(query)
+    return subscriptions.Topics(
+        trending=trending,
+        queries=tuple(_lines(queries)),
+        authors=tuple(_lines(authors)),
+        categories=tuple(_lines(categories.replace(",", "\n"))),
+        recommendations=recommendations,
+    )
 
 
 def _manage_page(
@@ -87,15 +93,7 @@ def digest_subscribe(
     form["categories"] = categories
     form["recommendations"] = recommendations
     try:
-        for query in _lines(queries):
-            check_query(query)
-        topics = subscriptions.Topics(
-            trending=trending,
-            queries=tuple(_lines(queries)),
-            authors=tuple(_lines(authors)),
-            categories=tuple(_lines(categories.replace(",", "\n"))),
-            recommendations=recommendations,
-        )
+        topics = _topics(trending, queries, authors, categories, recommendations)
         outcome = subscriptions.subscribe(db, email, cadence, topics, user=user)
         if outcome.confirmation_needed:
             subscriptions.send_confirmation(settings, outcome.subscription)
@@ -122,19 +120,11 @@ def digest_subscribe(
     return render(request, "digest/notice.html", heading="Check your inbox", message=CHECK_INBOX)
 
 
-def _check(settings: Settings, purpose: str, token: str) -> None:
-    """Refuse a broken or expired link on the page it opens, before the button is pressed."""
-    try:
-        read_token(settings, purpose, token)
-    except TokenError as exc:
-        raise HTTPException(400, str(exc)) from exc
-
-
 @router.get("/digest/confirm/{token}", name="digest_confirm_page")
 def digest_confirm_page(
     request: Request, settings: SettingsDep, token: Token, user: OptionalUser
 ) -> Response:
-    _check(settings, CONFIRM, token)
+    read_token(settings, CONFIRM, token)  # a broken or expired link is refused before the button
     return render(request, "digest/confirm.html", token=token)
 
 
@@ -142,10 +132,7 @@ def digest_confirm_page(
 def digest_confirm(
     request: Request, db: SessionDep, settings: SettingsDep, token: Token, user: OptionalUser
 ) -> Response:
-    try:
-        sub = subscriptions.confirm(db, settings, token)
-    except TokenError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    sub = subscriptions.confirm(db, settings, token)
     db.commit()
     return _subscribed(request, settings, sub)
 
@@ -170,7 +157,7 @@ def _subscribed(request: Request, settings: Settings, sub: Subscription) -> Resp
 def digest_unsubscribe_page(
     request: Request, settings: SettingsDep, token: Token, user: OptionalUser
 ) -> Response:
-    _check(settings, UNSUBSCRIBE, token)
+    read_token(settings, UNSUBSCRIBE, token)
     return render(request, "digest/unsubscribe.html", token=token)
 
 
@@ -178,10 +165,7 @@ def digest_unsubscribe_page(
 @csrf_exempt
 def digest_unsubscribe(request: Request, db: SessionDep, settings: SettingsDep, token: Token) -> Response:
     """RFC 8058 one-click: mail clients POST ``List-Unsubscribe=One-Click`` here; no login, no CSRF."""
-    try:
-        sub = subscriptions.unsubscribe(db, settings, token)
-    except TokenError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    sub = subscriptions.unsubscribe(db, settings, token)
     db.commit()
     if "text/html" not in request.headers.get("accept", ""):
         return HTMLResponse(f"{sub.email} is unsubscribed from paperwire digests.\n", media_type="text/plain")
@@ -194,7 +178,7 @@ def digest_unsubscribe(request: Request, db: SessionDep, settings: SettingsDep, 
 def digest_manage(
     request: Request, db: SessionDep, settings: SettingsDep, token: Token, user: OptionalUser
 ) -> Response:
-    return _manage_page(request, settings, _managed(db, settings, token), token)
+    return _manage_page(request, settings, subscriptions.from_manage_token(db, settings, token), token)
 
 
 @router.post("/digest/manage/{token}", name="digest_manage_save")
@@ -213,23 +197,15 @@ def digest_manage_save(
     authors: Annotated[str, Form(max_length=4000)] = "",
     categories: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    sub = _managed(db, settings, token)
+    sub = subscriptions.from_manage_token(db, settings, token)
     try:
-        for query in _lines(queries):
-            check_query(query)
-        topics = subscriptions.Topics(
-            trending=trending,
-            queries=tuple(_lines(queries)),
-            authors=tuple(_lines(authors)),
-            categories=tuple(_lines(categories.replace(",", "\n"))),
-            recommendations=recommendations,
-        )
+        topics = _topics(trending, queries, authors, categories, recommendations)
         if resubscribe:
             subscriptions.resubscribe(sub)
         subscriptions.update_preferences(sub, cadence, topics, paused)
     except (subscriptions.SubscriptionError, QueryError) as exc:
         db.rollback()
-        sub = _managed(db, settings, token)
+        sub = subscriptions.from_manage_token(db, settings, token)
         return _manage_page(request, settings, sub, token, 400, error=str(exc))
     db.commit()
     return _manage_page(request, settings, sub, token, flash="Your digest settings are saved.")

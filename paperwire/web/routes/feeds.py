@@ -1,25 +1,20 @@
-"""RSS and Atom for the daily list, trending and any search; each item's GUID is its arXiv id.
-
-The GUID (``arxiv:2401.01234``) does not depend on this instance's URL, so a reader that follows
-two instances, or an instance that moves, does not see a paper twice.
-"""
+"""RSS and Atom for the daily list, trending and any search (``web/syndication.py`` writes them)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from feedgen.feed import FeedGenerator
 
 from paperwire.config import Settings
 from paperwire.feed.daily import daily_list
 from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.searching import get_search
+from paperwire.web.syndication import Format, feed_response
 from paperwire.web.views import (
     Item,
     cached_latest_day,
@@ -30,50 +25,17 @@ from paperwire.web.views import (
 
 router = APIRouter(include_in_schema=False)
 
-Format = Literal["rss", "atom"]
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FEED_SIZE = 50
-
-
-def _clean(text: str) -> str:
-    """XML 1.0 cannot carry control characters; a single bad abstract must not break the feed."""
-    return CONTROL.sub("", text)
 
 
 def render_feed(
     settings: Settings, fmt: Format, title: str, self_path: str, page_path: str, rows: list[Item]
 ) -> Response:
     base = settings.base_url.rstrip("/")
-    fg = FeedGenerator()
-    fg.id(base + self_path)
-    fg.title(_clean(title))
-    fg.description(_clean(title))
-    fg.link(href=base + page_path, rel="alternate")
-    fg.link(href=base + self_path, rel="self")
-    fg.language("en")
-    newest = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    for row in rows:
-        paper = row.paper
-        day = row.entry.day if row.entry else paper.published
-        when = dt.datetime.combine(day or dt.date(1970, 1, 1), dt.time(), tzinfo=dt.UTC)
-        newest = max(newest, when)
-        entry = fg.add_entry(order="append")
-        entry.id(f"arxiv:{paper.arxiv_id}")
-        entry.guid(f"arxiv:{paper.arxiv_id}", permalink=False)
-        entry.title(_clean(paper.title))
-        entry.link(href=f"{base}/papers/{paper.arxiv_id}")
-        entry.description(_clean(paper.abstract) or _clean(paper.title))
-        entry.published(when)
-        entry.updated(when)
-        for name in paper.authors[:20]:
-            if name.strip():
-                entry.author({"name": _clean(name)})
-        for category in paper.categories[:10]:
-            entry.category(term=_clean(category))
-    fg.updated(newest)
-    if fmt == "rss":
-        return Response(fg.rss_str(pretty=False), media_type="application/rss+xml; charset=utf-8")
-    return Response(fg.atom_str(pretty=False), media_type="application/atom+xml; charset=utf-8")
+    papers = [(row.paper, row.entry.day if row.entry else None) for row in rows]
+    return feed_response(
+        fmt, base_url=base, title=title, self_url=base + self_path, page_url=base + page_path, papers=papers
+    )
 
 
 @router.get("/feeds/daily.{fmt}", name="daily_feed")

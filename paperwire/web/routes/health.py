@@ -33,7 +33,7 @@ def readyz(request: Request) -> JSONResponse:
     if problem is not None:
         body["store"] = problem
         return JSONResponse(body, status_code=503, headers=NO_CACHE)
-    from paperwire.search.indexer import index_lag
+    from paperwire.search import index_lag
 
     lag = index_lag(settings, request.app.state.engine)
     search = app_search(request.app)

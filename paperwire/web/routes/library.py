@@ -8,51 +8,39 @@ so its existence is not revealed. Services commit nothing themselves here: each 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Paper
-from paperwire.library import feeds, saved, tags
-from paperwire.library.errors import LibraryError, NotFound
-from paperwire.library.export import bibtex_for_papers, export_library, import_bibtex, import_library
+from paperwire.digest.account_export import export_account, import_account
+from paperwire.library import saved, tags
+from paperwire.library.bibtex import bibtex_for_papers
+from paperwire.library.errors import LibraryError
+from paperwire.library.export import import_bibtex
 from paperwire.library.feedback import rate, ratings
 from paperwire.library.models import SavedSearch
 from paperwire.library.notes import mark_read, notes_for, read_ids, set_note
 from paperwire.library.recommend import recommend
+from paperwire.search import papers_for
 from paperwire.web.deps import CurrentUser, OptionalUser, RowId, SessionDep, SettingsDep
 from paperwire.web.routes.accounts import safe_next
 from paperwire.web.searching import get_search
+from paperwire.web.syndication import Format, feed_response
 from paperwire.web.views import render
 
 router = APIRouter(tags=["library"])
-Format = Literal["rss", "atom"]
 TagName = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG)]
 MAX_UPLOAD = 5_000_000
 FEED_SIZE = 50
 
 
-@contextmanager
-def library_errors() -> Iterator[None]:
-    """The library's errors as HTTP: unknown things are 404, bad input 400, with the service's message."""
-    try:
-        yield
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except LibraryError as exc:
-        raise HTTPException(400, str(exc)) from None
-
-
 def _paper(db: Session, ref: str) -> Paper:
-    with library_errors():
-        return tags.resolve_paper(db, ref[:200])
+    return tags.resolve_paper(db, ref[:200])
 
 
 def _paper_json(paper: Paper) -> dict[str, Any]:
@@ -154,8 +142,7 @@ def api_library(request: Request, db: SessionDep, user: CurrentUser) -> dict[str
 
 @router.get("/api/library/tags/{name}", name="api_library_tag")
 def api_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
-    with library_errors():
-        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
     papers = tags.tag_papers(db, tag.id)
     ids = [p.id for p in papers]
     notes, read, rated = notes_for(db, user.id, ids), read_ids(db, user.id, ids), ratings(db, user.id, ids)
@@ -172,8 +159,7 @@ def api_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
 @router.post("/api/library/save", name="api_library_save")
 def api_save(db: SessionDep, user: CurrentUser, body: SaveBody) -> dict[str, Any]:
     paper = _paper(db, body.arxiv_id)
-    with library_errors():
-        names = tags.save(db, user.id, paper.id, list(body.tags))
+    names = tags.save(db, user.id, paper.id, list(body.tags))
     db.commit()
     return _ok(
         id=paper.arxiv_id, tags=tags.paper_tags(db, user.id, [paper.id]).get(paper.id, []), saved_under=names
@@ -183,32 +169,28 @@ def api_save(db: SessionDep, user: CurrentUser, body: SaveBody) -> dict[str, Any
 @router.post("/api/library/unsave", name="api_library_unsave")
 def api_unsave(db: SessionDep, user: CurrentUser, body: UnsaveBody) -> dict[str, Any]:
     paper = _paper(db, body.arxiv_id)
-    with library_errors():
-        removed = tags.unsave(db, user.id, paper.id, body.tag)
+    removed = tags.unsave(db, user.id, paper.id, body.tag)
     db.commit()
     return _ok(id=paper.arxiv_id, removed=removed)
 
 
 @router.post("/api/library/tags/{name}/rename", name="api_library_rename")
 def api_rename(db: SessionDep, user: CurrentUser, name: str, body: RenameBody) -> dict[str, Any]:
-    with library_errors():
-        tags.rename_tag(db, user.id, name[: tags.MAX_TAG], body.new_name)
+    tags.rename_tag(db, user.id, name[: tags.MAX_TAG], body.new_name)
     db.commit()
     return _ok()
 
 
 @router.post("/api/library/merge", name="api_library_merge")
 def api_merge(db: SessionDep, user: CurrentUser, body: MergeBody) -> dict[str, Any]:
-    with library_errors():
-        moved = tags.merge_tags(db, user.id, list(body.sources), body.target)
+    moved = tags.merge_tags(db, user.id, list(body.sources), body.target)
     db.commit()
     return _ok(moved=moved)
 
 
 @router.delete("/api/library/tags/{name}", name="api_library_delete_tag")
 def api_delete_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, Any]:
-    with library_errors():
-        tags.delete_tag(db, user.id, name[: tags.MAX_TAG])
+    tags.delete_tag(db, user.id, name[: tags.MAX_TAG])
     db.commit()
     return _ok()
 
@@ -217,8 +199,7 @@ def api_delete_tag(db: SessionDep, user: CurrentUser, name: str) -> dict[str, An
 def api_public(
     request: Request, db: SessionDep, user: CurrentUser, name: str, body: PublicBody
 ) -> dict[str, Any]:
-    with library_errors():
-        token = tags.set_public(db, user.id, name[: tags.MAX_TAG], body.public)
+    token = tags.set_public(db, user.id, name[: tags.MAX_TAG], body.public)
     db.commit()
     return _ok(
         public=body.public, url=str(request.url_for("library_public_tag", token=token)) if token else None
@@ -228,8 +209,7 @@ def api_public(
 @router.put("/api/library/notes/{arxiv_id:path}", name="api_library_note")
 def api_note(db: SessionDep, user: CurrentUser, arxiv_id: str, body: NoteBody) -> dict[str, Any]:
     paper = _paper(db, arxiv_id)
-    with library_errors():
-        set_note(db, user.id, paper.id, body.text)
+    set_note(db, user.id, paper.id, body.text)
     db.commit()
     return _ok(id=paper.arxiv_id)
 
@@ -245,8 +225,7 @@ def api_read(db: SessionDep, user: CurrentUser, arxiv_id: str, body: ReadBody) -
 @router.post("/api/library/feedback/{arxiv_id:path}", name="api_library_feedback")
 def api_feedback(db: SessionDep, user: CurrentUser, arxiv_id: str, body: RatingBody) -> dict[str, Any]:
     paper = _paper(db, arxiv_id)
-    with library_errors():
-        rate(db, user.id, paper.id, body.rating)
+    rate(db, user.id, paper.id, body.rating)
     db.commit()
     return _ok(id=paper.arxiv_id, rating=body.rating)
 
@@ -260,8 +239,7 @@ def api_recommendations(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
     """Recent papers for a tag (or the whole library), each with the saved papers and words behind it."""
-    with library_errors():
-        result = recommend(db, settings, user.id, tag, limit)
+    result = recommend(db, settings, user.id, tag, limit)
     return _ok(**result.as_dict())
 
 
@@ -269,39 +247,35 @@ def api_recommendations(
 def api_add_search(
     request: Request, db: SessionDep, user: CurrentUser, body: SavedSearchBody
 ) -> dict[str, Any]:
-    with library_errors():
-        row = saved.add_saved_search(db, user.id, body.name, body.query, body.mode)
+    row = saved.add_saved_search(db, user.id, body.name, body.query, body.mode)
     db.commit()
     return _ok(id=row.id, feed=_feed_url(request, row.feed_token))
 
 
 @router.delete("/api/library/searches/{search_id}", name="api_library_delete_search")
 def api_delete_search(db: SessionDep, user: CurrentUser, search_id: RowId) -> dict[str, Any]:
-    with library_errors():
-        saved.delete_saved_search(db, user.id, search_id)
+    saved.delete_saved_search(db, user.id, search_id)
     db.commit()
     return _ok()
 
 
 @router.post("/api/library/follows", name="api_library_follow")
 def api_follow(request: Request, db: SessionDep, user: CurrentUser, body: FollowBody) -> dict[str, Any]:
-    with library_errors():
-        row = saved.follow(db, user.id, body.kind, body.value)
+    row = saved.follow(db, user.id, body.kind, body.value)
     db.commit()
     return _ok(id=row.id, feed=_feed_url(request, row.feed_token))
 
 
 @router.delete("/api/library/follows/{follow_id}", name="api_library_unfollow")
 def api_unfollow(db: SessionDep, user: CurrentUser, follow_id: RowId) -> dict[str, Any]:
-    with library_errors():
-        saved.unfollow(db, user.id, follow_id)
+    saved.unfollow(db, user.id, follow_id)
     db.commit()
     return _ok()
 
 
 @router.get("/api/library/export", name="api_library_export")
 def api_export(db: SessionDep, user: CurrentUser) -> Response:
-    data = export_library(db, user.id)
+    data = export_account(db, user.id)
     return JSONResponse(
         data, headers={"content-disposition": 'attachment; filename="paperwire-library.json"'}
     )
@@ -309,16 +283,14 @@ def api_export(db: SessionDep, user: CurrentUser) -> Response:
 
 @router.post("/api/library/import", name="api_library_import")
 def api_import(db: SessionDep, user: CurrentUser, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    with library_errors():
-        report = import_library(db, user.id, body)
+    report = import_account(db, user.id, body)
     db.commit()
     return _ok(**report.as_dict())
 
 
 @router.get("/api/library/tags/{name}/bibtex", name="api_library_bibtex")
 def api_bibtex(db: SessionDep, user: CurrentUser, name: str) -> Response:
-    with library_errors():
-        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
     text = bibtex_for_papers(tags.tag_papers(db, tag.id), keyword=tag.name)
     return Response(
         text,
@@ -339,20 +311,25 @@ def _feed_url(request: Request, token: str, fmt: str = "atom") -> str:
 
 
 @router.get("/shared/{token}.{fmt}", name="library_public_feed", include_in_schema=False)
-def public_feed(request: Request, db: SessionDep, token: str, fmt: Format) -> Response:
+def public_feed(request: Request, db: SessionDep, settings: SettingsDep, token: str, fmt: Format) -> Response:
     """A public tag's feed: no account needed; a private or unknown tag is 404."""
-    with library_errors():
-        tag = tags.public_tag(db, token[:64])
+    tag = tags.public_tag(db, token[:64])
     papers = tags.tag_papers(db, tag.id)[:FEED_SIZE]
     page = str(request.url_for("library_public_tag", token=token))
-    body = feeds.render_feed(papers, title=f"paperwire: {tag.name}", link=page, feed_id=page, fmt=fmt)
-    return Response(body, media_type=f"{feeds.media_type(fmt)}; charset=utf-8")
+    self_url = str(request.url_for("library_public_feed", token=token, fmt=fmt))
+    return feed_response(
+        fmt,
+        base_url=settings.base_url,
+        title=f"paperwire: {tag.name}",
+        self_url=self_url,
+        page_url=page,
+        papers=[(paper, None) for paper in papers],
+    )
 
 
 @router.get("/shared/{token}", name="library_public_tag", include_in_schema=False)
 def public_tag_page(request: Request, db: SessionDep, user: OptionalUser, token: str) -> Response:
-    with library_errors():
-        tag = tags.public_tag(db, token[:64])
+    tag = tags.public_tag(db, token[:64])
     return render(request, "library/public.html", tag=tag, papers=tags.tag_papers(db, tag.id), token=token)
 
 
@@ -361,27 +338,29 @@ def library_feed(
     request: Request, db: SessionDep, settings: SettingsDep, token: str, fmt: Format
 ) -> Response:
     """A saved search's or follow's feed; the unguessable token is the credential (feed readers cannot sign in)."""
-    with library_errors():
-        source = saved.feed_source(db, token[:64])
+    source = saved.feed_source(db, token[:64])
     if source.follow is not None:
         papers = saved.follow_papers(db, source.follow, FEED_SIZE)
     else:
         assert source.search is not None
         papers = _search_papers(request, db, source.search)
     url = _feed_url(request, token, fmt)
-    body = feeds.render_feed(papers, title=f"paperwire: {source.title}", link=url, feed_id=url, fmt=fmt)
-    return Response(body, media_type=f"{feeds.media_type(fmt)}; charset=utf-8")
+    return feed_response(
+        fmt,
+        base_url=settings.base_url,
+        title=f"paperwire: {source.title}",
+        self_url=url,
+        page_url=url,
+        papers=[(paper, None) for paper in papers],
+    )
 
 
 def _search_papers(request: Request, db: Session, search: SavedSearch) -> list[Paper]:
     """The saved search run by the app's search backend (the real index, or its keyword fallback)."""
     try:
-        hits = get_search(request).search(search.query, mode=search.mode, limit=FEED_SIZE).hits
-    except Exception as exc:  # a query the search service rejects: say so, in one line
+        return saved.search_papers(db, get_search(request), search, FEED_SIZE)
+    except ValueError as exc:  # a query the search service rejects: say so, in one line
         raise HTTPException(400, f"this saved search cannot run: {exc}") from None
-    ids = [hit.paper_id for hit in hits]
-    found = {p.id: p for p in db.execute(select(Paper).where(Paper.id.in_(ids))).scalars()} if ids else {}
-    return [found[i] for i in ids if i in found]
 
 
 # -- pages and their forms ----------------------------------------------------------------------------
@@ -389,11 +368,6 @@ def _search_papers(request: Request, db: Session, search: SavedSearch) -> list[P
 
 def _back(next_url: str, fallback: str) -> RedirectResponse:
     return RedirectResponse(safe_next(next_url or fallback), 303)
-
-
-def _form_action(action: Callable[[], object]) -> None:
-    with library_errors():
-        action()
 
 
 @router.get("/library", name="library_page", include_in_schema=False)
@@ -410,8 +384,7 @@ def library_page(request: Request, db: SessionDep, user: CurrentUser) -> Respons
 
 @router.get("/library/tags/{name}", name="library_tag_page", include_in_schema=False)
 def tag_page(request: Request, db: SessionDep, user: CurrentUser, name: str) -> Response:
-    with library_errors():
-        tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
+    tag = tags.get_tag(db, user.id, name[: tags.MAX_TAG])
     papers = tags.tag_papers(db, tag.id)
     ids = [p.id for p in papers]
     return render(
@@ -434,8 +407,7 @@ def recommendations_page(
     user: CurrentUser,
     tag: Annotated[str | None, Query(max_length=tags.MAX_TAG)] = None,
 ) -> Response:
-    with library_errors():
-        result = recommend(db, settings, user.id, tag or None, 30)
+    result = recommend(db, settings, user.id, tag or None, 30)
     return render(
         request, "library/recommendations.html", result=result, tag=tag, tags=tags.list_tags(db, user.id)
     )
@@ -453,9 +425,9 @@ def save_form(
     """Save (or, with ``remove``, unsave) a paper under a tag; the paper page's and lists' buttons post here."""
     paper = _paper(db, arxiv_id)
     if remove:
-        _form_action(lambda: tags.unsave(db, user.id, paper.id, tag or None))
+        tags.unsave(db, user.id, paper.id, tag or None)
     else:
-        _form_action(lambda: tags.save(db, user.id, paper.id, [tag or tags.DEFAULT_TAG]))
+        tags.save(db, user.id, paper.id, [tag or tags.DEFAULT_TAG])
     db.commit()
     return _back(next, f"/papers/{paper.arxiv_id}")
 
@@ -469,11 +441,9 @@ def start_page(
     if q.strip():
         try:
             hits = get_search(request).search(q, limit=30).hits
-        except Exception as exc:  # a filter the search cannot parse: show it, keep the page
+        except ValueError as exc:  # a filter the search cannot parse: show it, keep the page
             raise HTTPException(400, f"search failed: {exc}") from None
-        ids = [h.paper_id for h in hits]
-        found = {p.id: p for p in db.execute(select(Paper).where(Paper.id.in_(ids))).scalars()} if ids else {}
-        papers = [found[i] for i in ids if i in found]
+        papers = papers_for(db, hits)
     return render(request, "library/start.html", q=q, papers=papers)
 
 
@@ -484,9 +454,8 @@ def start_form(
     arxiv_id: Annotated[list[str], Form(max_length=100)],
     tag: Annotated[str, Form(max_length=tags.MAX_TAG)] = tags.DEFAULT_TAG,
 ) -> Response:
-    with library_errors():
-        for ref in arxiv_id:
-            tags.save(db, user.id, _paper(db, ref).id, [tag or tags.DEFAULT_TAG])
+    for ref in arxiv_id:
+        tags.save(db, user.id, _paper(db, ref).id, [tag or tags.DEFAULT_TAG])
     db.commit()
     return RedirectResponse(
         f"/library/recommendations?tag={quote(tags.clean_tag_name(tag or tags.DEFAULT_TAG))}", 303
@@ -505,7 +474,7 @@ def paper_form(
     """A note, a read mark or a rating for one paper, from the tag and recommendation pages."""
     paper = _paper(db, arxiv_id)
     if action == "note":
-        _form_action(lambda: set_note(db, user.id, paper.id, note))
+        set_note(db, user.id, paper.id, note)
     elif action in ("read", "unread"):
         mark_read(db, user.id, paper.id, action == "read")
     else:
@@ -523,13 +492,13 @@ def tag_form(
     target: Annotated[str, Form(max_length=tags.MAX_TAG)] = "",
 ) -> Response:
     if action == "rename":
-        _form_action(lambda: tags.rename_tag(db, user.id, name, target))
+        tags.rename_tag(db, user.id, name, target)
     elif action == "merge":
-        _form_action(lambda: tags.merge_tags(db, user.id, [name], target))
+        tags.merge_tags(db, user.id, [name], target)
     elif action == "delete":
-        _form_action(lambda: tags.delete_tag(db, user.id, name))
+        tags.delete_tag(db, user.id, name)
     else:
-        _form_action(lambda: tags.set_public(db, user.id, name, action == "publish"))
+        tags.set_public(db, user.id, name, action == "publish")
     db.commit()
     if action in ("rename", "merge"):
         return RedirectResponse(f"/library/tags/{quote(tags.clean_tag_name(target))}", 303)
@@ -549,9 +518,9 @@ def search_form(
 ) -> Response:
     """Save a search (from the search page or the library page), or delete one."""
     if delete_id is not None:
-        _form_action(lambda: saved.delete_saved_search(db, user.id, delete_id))
+        saved.delete_saved_search(db, user.id, delete_id)
     else:
-        _form_action(lambda: saved.add_saved_search(db, user.id, name or query, query, mode))
+        saved.add_saved_search(db, user.id, name or query, query, mode)
     db.commit()
     return RedirectResponse("/library", 303)
 
@@ -566,9 +535,9 @@ def follow_form(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if delete_id is not None:
-        _form_action(lambda: saved.unfollow(db, user.id, delete_id))
+        saved.unfollow(db, user.id, delete_id)
     else:
-        _form_action(lambda: saved.follow(db, user.id, kind, value))
+        saved.follow(db, user.id, kind, value)
     db.commit()
     return _back(next, "/library")
 
@@ -596,14 +565,13 @@ def import_form(
     if len(raw) > MAX_UPLOAD:
         raise HTTPException(413, f"files up to {MAX_UPLOAD // 1_000_000} MB can be imported")
     text = raw.decode("utf-8", errors="replace")
-    with library_errors():
-        if text.lstrip().startswith("{"):
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise LibraryError(f"not a JSON file: {exc}") from None
-            report = import_library(db, user.id, data)
-        else:
-            report = import_bibtex(db, user.id, text, tag)
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LibraryError(f"not a JSON file: {exc}") from None
+        report = import_account(db, user.id, data)
+    else:
+        report = import_bibtex(db, user.id, text, tag)
     db.commit()
     return render(request, "library/imported.html", report=report)

@@ -1,14 +1,14 @@
 """Email digests: subscriptions, the outbox, and the record of papers sent to each subscriber.
 
 Revision ID: 0003_digest
-Revises: 0001_core
+Revises: 0002_web
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_digest"
-down_revision = "0001_core"
+down_revision = "0002_web"
 branch_labels = None
 depends_on = None
 

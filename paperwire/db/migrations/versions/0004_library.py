@@ -1,14 +1,14 @@
 """Personal library: tags and their papers, notes, read marks, ratings, saved searches, follows.
 
 Revision ID: 0004_library
-Revises: 0001_core
+Revises: 0003_digest
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_library"
-down_revision = "0001_core"
+down_revision = "0003_digest"
 branch_labels = None
 depends_on = None
 

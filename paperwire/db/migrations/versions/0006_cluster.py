@@ -1,14 +1,14 @@
 """Several nodes on one store: the shared signing key, and lock rows for jobs that run on one node at a time.
 
 Revision ID: 0006_cluster
-Revises: 0004_library
+Revises: 0007_status
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_cluster"
-down_revision = "0004_library"
+down_revision = "0007_status"
 branch_labels = None
 depends_on = None
 

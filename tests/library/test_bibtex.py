@@ -1,11 +1,11 @@
-"""BibTeX entries: keys, escaping, math kept."""
+"""BibTeX entries: keys, escaping, math kept, and read back."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from paperwire.db.models import Paper
-from paperwire.feed.bibtex import bibtex, citation_key
+from paperwire.library.bibtex import bibtex, citation_key
 
 
 def paper(**fields: object) -> Paper:
@@ -37,3 +37,15 @@ def test_key_and_fields() -> None:
 
 def test_key_falls_back_to_arxiv_id() -> None:
     assert citation_key(paper(authors=[], arxiv_id="hep-th/9901001")) == "arxivhepth9901001"
+
+
+def test_what_is_written_reads_back() -> None:
+    """One writer and one reader: a paper's citation parses back to its own values."""
+    from paperwire.library.bibtex import authors, parse
+
+    written = paper(title="A \\ path ~ of $\\alpha$ & 50% {R&D}_x", journal_ref="J. Things 1 (2024)")
+    (entry,) = parse(bibtex(written))
+    assert entry.type == "article" and entry.key == citation_key(written)
+    assert entry.fields["title"] == written.title
+    assert authors(entry.fields["author"]) == written.authors
+    assert entry.fields["eprint"] == "2401.01234" and entry.fields["journal"] == "J. Things 1 (2024)"
