@@ -33,7 +33,19 @@ from paperwire.web.errors import DOMAIN_ERRORS, status_for
 from paperwire.web.metrics import MetricsMiddleware
 from paperwire.web.middleware import CsrfCookieMiddleware
 from paperwire.web.pagecache import PageCache
-from paperwire.web.routes import accounts, api, digest, feeds, library, pages, search, status, submit, votes
+from paperwire.web.routes import (
+    accounts,
+    api,
+    digest,
+    feeds,
+    health,
+    library,
+    pages,
+    search,
+    status,
+    submit,
+    votes,
+)
 
 log = logging.getLogger("paperwire.web")
 # Every router, tried in this order, every route of each: the hottest pages first (pages, search, api:
@@ -51,6 +63,7 @@ ROUTERS = (
     submit.router,
     votes.router,
     status.router,
+    health.router,
 )
 STATIC = Path(__file__).with_name("static")
 SWAGGER_UI = "/static/swagger-ui-5.35.0"  # vendored from npm's swagger-ui-dist (Apache-2.0)
