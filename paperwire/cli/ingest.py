@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
@@ -14,6 +17,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.cluster import JobLock
@@ -23,7 +27,33 @@ from paperwire.ingest.runner import run_ingest
 from paperwire.ingest.sources import SOURCES
 from paperwire.papers.record import RecordError
 
-SHOWN_ERRORS = 20
+SHOWN_ERRORS = 100
+EXIT_REJECTED = 3  # the run completed but skipped bad records (0: all stored, 1: the run failed)
+
+
+class ConsoleLog(logging.Handler):
+    """The ingest's notices (files not read, network waits) as plain lines above the progress bar."""
+
+    def __init__(self, console: Console):
+        super().__init__(logging.INFO)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.console.print(Text(self.format(record)), soft_wrap=True)
+
+
+@contextmanager
+def _notices(console: Console) -> Iterator[None]:
+    """Show ingest notices (files not read, network waits) on ``console``."""
+    logger = logging.getLogger("paperwire.ingest")
+    handler = ConsoleLog(console)
+    logger.addHandler(handler)
+    logger.propagate, propagate = False, logger.propagate
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 @click.command()
@@ -51,8 +81,15 @@ def ingest(
     jsonl, csv      paperwire's generic format (docs/formats.md)
 
     Bad records are reported (where, id, field, reason) and skipped; the rest are stored.
-    Re-running is safe: ingestion is idempotent, and an interrupted run resumes. An arxiv-oai harvest
-    runs on one node at a time: started from cron on several, the others find it running and exit.
+    Re-running is safe: ingestion is idempotent, and an interrupted or failed run resumes. An arxiv-oai
+    harvest runs on one node at a time: started from cron on several, the others find it running and exit.
+    From a directory only the files of the source's format are read (.jsonl/.ndjson/.json,
+    .csv, .json for hf-daily; .gz too); the others are named and skipped.
+
+    \b
+    Exit status: 0  every record read was stored
+                 3  the run completed, but some records were bad and skipped
+                 1  the run failed (it is marked failed; the next run resumes it)
     """
     if batch_size:
         app.settings.batch_size = batch_size
@@ -76,7 +113,7 @@ def _ingest(app: AppContext, source: str, targets: tuple[str, ...], as_json: boo
         nonlocal shown
         shown += 1
         if shown <= SHOWN_ERRORS:
-            err.print(f"[yellow]skipped[/] {error}", markup=True, soft_wrap=True)
+            err.print(Text.assemble(("skipped", "yellow"), f" {error}"), soft_wrap=True)
 
     progress = Progress(
         SpinnerColumn(),
@@ -89,7 +126,7 @@ def _ingest(app: AppContext, source: str, targets: tuple[str, ...], as_json: boo
         disable=quiet,
         transient=True,
     )
-    with progress:
+    with progress, _notices(err):
         task = progress.add_task("ingest", total=None)
         try:
             summary = run_ingest(
@@ -107,12 +144,15 @@ def _ingest(app: AppContext, source: str, targets: tuple[str, ...], as_json: boo
     result = summary.as_dict()
     if as_json:
         click.echo(json.dumps(result))
-        return
-    click.echo(
-        f"{source}: read {result['read']}, new papers {result['papers_new']}, updated {result['papers_updated']}, "
-        f"unchanged {result['papers_unchanged']}, daily entries new {result['daily_new']} / updated "
-        f"{result['daily_updated']}, skipped {result['errors']}" + (" (resumed)" if result["resumed"] else "")
-    )
+    else:
+        click.echo(
+            f"{source}: read {result['read']}, new papers {result['papers_new']}, updated {result['papers_updated']}, "
+            f"unchanged {result['papers_unchanged']}, daily entries new {result['daily_new']} / updated "
+            f"{result['daily_updated']}, skipped {result['errors']}"
+            + (" (resumed)" if result["resumed"] else "")
+        )
+    if summary.errors:
+        raise click.exceptions.Exit(EXIT_REJECTED)
 
 
 COMMANDS: list[click.Command] = [ingest]

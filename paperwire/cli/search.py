@@ -10,6 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from paperwire.cli import AppContext, pass_app
@@ -52,13 +53,14 @@ def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
 
 
 def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> None:
-    table = Table(title=title)
+    table = Table(title=Text(title))
     table.add_column("#", justify="right")
     table.add_column("arXiv")
     table.add_column("score", justify="right")
     table.add_column("Title")
     for rank, hit in enumerate(hits, 1):
-        table.add_row(str(rank), hit.arxiv_id, f"{hit.score:.3f}", titles.get(hit.paper_id, ""))
+        # Text, not a markup string: a title may contain Rich markup such as "[/x]".
+        table.add_row(str(rank), Text(hit.arxiv_id), f"{hit.score:.3f}", Text(titles.get(hit.paper_id, "")))
     Console().print(table)
 
 

@@ -8,6 +8,7 @@ import json
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
@@ -72,7 +73,7 @@ def daily(app: AppContext, day: dt.datetime | None, limit: int, as_json: bool) -
     table.add_column("arXiv")
     table.add_column("Title")
     for item in listed:
-        table.add_row(str(item.entry.upvotes), item.paper.arxiv_id, item.paper.title)
+        table.add_row(str(item.entry.upvotes), Text(item.paper.arxiv_id), Text(item.paper.title))
     Console().print(table)
 
 

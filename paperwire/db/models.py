@@ -120,7 +120,8 @@ class IngestRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default="running")
-    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Record counts by outcome, and the process that runs it (``owner``: "host:pid").
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

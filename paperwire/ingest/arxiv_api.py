@@ -16,6 +16,7 @@ next entry, so an interrupted run continues from its page.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from lxml import etree
 
 from paperwire.config import Settings
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.inputs import Cursor, InputError, Item
+from paperwire.ingest.inputs import Cursor, InputError, Item, parse_safely
 from paperwire.papers.dates import parse_day
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.record import Record, RecordError, build_record
@@ -119,12 +120,11 @@ def parse_feed(body: bytes, where: str, offset: int) -> Feed:
     for number, entry in enumerate(root.iterfind(f"{ATOM}entry"), start=offset + 1):
         if API_ERROR.match(_text(entry, f"{ATOM}id") or ""):
             raise ArxivApiError(f"{where}: arXiv API error: {_text(entry, f'{ATOM}summary')}")
-        try:
-            item: Record | RecordError = parse_entry(entry, f"{where} entry {number}")
-        except RecordError as exc:
-            item = exc
-        entries.append(item)
-    return Feed(entries, int(total_text) if total_text and total_text.isdigit() else None)
+        here = f"{where} entry {number}"
+        entries.append(parse_safely(functools.partial(parse_entry, entry, here), here))
+    return Feed(
+        entries, int(total_text) if total_text and total_text.isascii() and total_text.isdigit() else None
+    )
 
 
 def _pages(client: PoliteClient, request: Request, settings: Settings, start: int) -> Iterator[Item]:

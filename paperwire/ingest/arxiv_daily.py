@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from paperwire.config import Settings
-from paperwire.ingest.inputs import Cursor, Item, read_lines
-from paperwire.papers.record import Record, RecordError, build_record
+from paperwire.ingest.inputs import JSON_LINES, Cursor, Item, json_object, read_lines
+from paperwire.papers.record import Record, build_record
 
 DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
 NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}")
@@ -38,12 +37,7 @@ def _published(arxiv_id: str, day: dt.date | None) -> dt.date | None:
 
 
 def parse_line(line: str, where: str) -> Record:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(obj, dict):
-        raise RecordError(where, "expected a JSON object")
+    obj = json_object(line, where)
     categories = obj.get("categories") or []
     if isinstance(categories, str):
         categories = categories.split()
@@ -61,4 +55,4 @@ def parse_line(line: str, where: str) -> Record:
 
 
 def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    return read_lines(targets, resume, parse_line, settings.ingest_workers)
+    return read_lines(targets, resume, parse_line, settings.ingest_workers, JSON_LINES)

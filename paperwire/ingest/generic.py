@@ -9,12 +9,25 @@ and for a daily list: ``list_day``, ``upvotes``, ``submitter``.
 from __future__ import annotations
 
 import csv
-import json
+import functools
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from paperwire.config import Settings
-from paperwire.ingest.inputs import Cursor, Item, expand, open_text, read_lines, skip_to
+from paperwire.ingest.inputs import (
+    JSON_LINES,
+    MAX_LINE_BYTES,
+    Cursor,
+    Item,
+    decoded_lines,
+    expand,
+    json_object,
+    parse_safely,
+    read_lines,
+    skip_to,
+)
+from paperwire.papers import fields
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import DailyListing, Record, RecordError, build_record
 
@@ -36,16 +49,17 @@ FIELDS = (
     "upvotes",
     "submitter",
 )
+CSV_FILES = (".csv",)
+csv.field_size_limit(MAX_LINE_BYTES)  # the csv module's limit is process-wide; ours is the same everywhere
 
 
-def _list(value: Any, sep: str | None) -> list[str]:
+def _list(value: Any, sep: str | None) -> Any:
+    """A list as given, or one string split on ``sep``; other types are left for build_record to refuse."""
     if value is None or value == "":
         return []
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
     if isinstance(value, str):
         return [v.strip() for v in value.split(sep) if v.strip()]
-    raise TypeError(f"expected a list or a string, got {type(value).__name__}")
+    return value
 
 
 def from_mapping(obj: dict[str, Any], where: str) -> Record:
@@ -60,79 +74,101 @@ def from_mapping(obj: dict[str, Any], where: str) -> Record:
             values[name] = parse_day(obj.get(name))
         except ValueError as exc:
             raise fail(name, str(exc)) from None
-    for name, sep in (("authors", ";"), ("categories", None)):
-        try:
-            values[name] = _list(obj.get(name), sep)
-        except TypeError as exc:
-            raise fail(name, str(exc)) from None
-    upvotes = obj.get("upvotes")
-    try:
-        upvotes = int(upvotes) if upvotes not in (None, "") else 0
-    except (TypeError, ValueError):
-        raise fail("upvotes", f"not a whole number: {upvotes!r}") from None
-    if upvotes < 0:
-        raise fail("upvotes", "must not be negative")
+    try:  # checked even without a list_day, where they are not used: a bad value is a bad record
+        upvotes = fields.count(obj.get("upvotes") or 0, "upvotes")
+        submitter = fields.optional_text(obj.get("submitter"), "submitter")
+    except fields.FieldProblem as exc:
+        raise fail(exc.field, str(exc)) from None
     listing = None
     if values["list_day"]:
-        listing = DailyListing(
-            day=values["list_day"], upvotes=upvotes, submitter=obj.get("submitter") or None
-        )
+        listing = DailyListing(day=values["list_day"], upvotes=upvotes, submitter=submitter)
     code = obj.get("code_url")
     return build_record(
         where,
         arxiv_id=obj.get("id"),
         title=obj.get("title"),
         abstract=obj.get("abstract") or "",
-        authors=values["authors"],
-        categories=values["categories"],
+        authors=_list(obj.get("authors"), ";"),
+        categories=_list(obj.get("categories"), None),
         published=values["published"],
         updated=values["updated"],
         doi=obj.get("doi"),
         journal_ref=obj.get("journal_ref"),
         comments=obj.get("comments"),
         license=obj.get("license"),
-        extra_code_urls=[code] if isinstance(code, str) and code else None,
+        extra_code_urls=[code] if code not in (None, "") else None,
         project_page_url=obj.get("project_page") or None,
         listing=listing,
     )
 
 
 def parse_json_line(line: str, where: str) -> Record:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(obj, dict):
-        raise RecordError(where, "expected a JSON object")
+    obj = json_object(line, where)
     return from_mapping(obj, where)
 
 
 def read_jsonl(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    return read_lines(targets, resume, parse_json_line, settings.ingest_workers)
+    return read_lines(targets, resume, parse_json_line, settings.ingest_workers, JSON_LINES)
+
+
+def _physical_lines(path: Path, bad: dict[int, RecordError]) -> Iterator[str]:
+    """The file's lines for the csv module; an unreadable line is noted in ``bad`` and read as empty,
+    so the row it belongs to can be refused while the line count stays right."""
+    for number, line in decoded_lines(path):
+        if isinstance(line, RecordError):
+            bad[number] = line
+            yield "\n"
+        else:
+            yield line
+
+
+def csv_rows(path: Path) -> Iterator[tuple[int, int, dict[str, Any] | RecordError]]:
+    """Each row with its first and last line (a quoted field may hold newlines), as a mapping from
+    the header's names, or the RecordError that stands for it."""
+    bad: dict[int, RecordError] = {}
+    reader = csv.reader(_physical_lines(path, bad))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield 1, 1, RecordError(f"{path}:1", f"unreadable header: {exc}")
+        return
+    if 1 in bad:
+        yield 1, 1, bad[1]
+        return
+    missing = {"id", "title"} - set(header)
+    if missing:
+        yield 1, 1, RecordError(f"{path}:1", f"header lacks column(s) {', '.join(sorted(missing))}")
+        return
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            end = reader.line_num
+            yield start, end, RecordError(f"{path}:{start}", f"not a CSV row: {exc}")
+            continue
+        end = reader.line_num
+        broken = [bad[n] for n in range(start, end + 1) if n in bad]
+        if broken:
+            yield start, end, broken[0]
+        elif any(cell.strip() for cell in row):
+            yield start, end, dict(zip(header, row, strict=False))
 
 
 def read_csv(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    files, skip = skip_to(expand(targets), resume)
+    files, skip = skip_to(expand(targets, CSV_FILES), resume)
     for i, path in enumerate(files):
-        with open_text(path) as handle:
-            reader = csv.DictReader(handle)
-            missing = {"id", "title"} - set(reader.fieldnames or [])
-            if missing:
-                yield (
-                    RecordError(f"{path}:1", f"header lacks column(s) {', '.join(sorted(missing))}"),
-                    {
-                        "file": str(path),
-                        "line": 1,
-                    },
-                )
+        for start, end, row in csv_rows(path):
+            if i == 0 and end <= skip:
                 continue
-            for row in reader:
-                line = reader.line_num
-                if i == 0 and line <= skip:
-                    continue
-                where = f"{path}:{line}"
-                try:
-                    item: Record | RecordError = from_mapping(dict(row), where)
-                except RecordError as exc:
-                    item = exc
-                yield item, {"file": str(path), "line": line}
+            where = f"{path}:{start}"
+            if isinstance(row, RecordError):
+                item: Record | RecordError = row
+            else:
+                item = parse_safely(functools.partial(from_mapping, row, where), where)
+            yield item, {"file": str(path), "line": end}

@@ -23,8 +23,10 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as dt
+import functools
 import json
 import urllib.parse
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from typing import Any
 from paperwire.config import Settings
 from paperwire.ingest.arxiv_daily import listing_day
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.inputs import Cursor, InputError, Item, expand, open_text
+from paperwire.ingest.inputs import Cursor, InputError, Item, expand, open_binary, parse_safely
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import DailyListing, Record, RecordError, build_record
 
@@ -50,7 +52,7 @@ def parse_item(raw: Any, where: str, day: dt.date | None) -> Record:
     if isinstance(raw, str):
         try:
             raw = ast.literal_eval(raw)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             raise RecordError(where, "item is a string but not a Python literal") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("paper"), dict):
         raise RecordError(where, "expected an object with a 'paper' object", field="paper")
@@ -109,13 +111,11 @@ def parse_document(
     for index, raw in enumerate(data):
         if index < start:
             continue
-        try:
-            item: Record | RecordError = parse_item(raw, f"{where}: item {index}", day)
-        except RecordError as exc:
-            item = exc
-        yield item, index + 1
+        here = f"{where}: item {index}"
+        yield parse_safely(functools.partial(parse_item, raw, here, day), here), index + 1
 
 
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # one day's response; real ones are under 1 MB
 MAX_DAYS = 3660  # one request per day: a range longer than ten years is a typo
 
 
@@ -156,16 +156,20 @@ def _units(targets: list[str], settings: Settings) -> list[tuple[str, Path | Non
         if target.startswith(("http://", "https://", "date:")):
             units.extend((url, None, day) for url, day in _day_urls(target, settings))
         else:
-            units.extend((str(path), path, listing_day(str(path))) for path in expand([target]))
+            units.extend((str(path), path, listing_day(str(path))) for path in expand([target], (".json",)))
     return units
 
 
 def _load(name: str, path: Path | None, client: PoliteClient) -> Any:
-    """The parsed JSON of a file or URL; ValueError (JSON or encoding) if it is not JSON."""
+    """The parsed JSON of a file or URL (a UTF-8 byte-order mark allowed); ValueError if it is not JSON."""
     if path is None:
-        return client.get(name).json()
-    with open_text(path) as handle:
-        return json.load(handle)
+        body = client.get(name).content
+    else:
+        with open_binary(path) as handle:
+            body = handle.read(MAX_DOCUMENT_BYTES + 1)
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"larger than {MAX_DOCUMENT_BYTES} bytes")
+    return json.loads(body.decode("utf-8-sig"))
 
 
 def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
@@ -178,8 +182,11 @@ def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Itera
         for i, (name, path, day) in enumerate(units[first:]):
             try:
                 data = _load(name, path, client)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:
                 yield RecordError(name, f"invalid JSON: {exc}"), {"file": name, "item": 0}
+                continue
+            except (OSError, EOFError, zlib.error) as exc:
+                yield RecordError(name, f"unreadable: {exc}"), {"file": name, "item": 0}
                 continue
             for item, index in parse_document(data, name, day, skip if i == 0 else 0):
                 yield item, {"file": name, "item": index}

@@ -8,12 +8,14 @@ arXiv asks harvesters for one request every 3 seconds and answers overload with 
 - ``503``/``429`` with ``Retry-After`` (seconds or an HTTP date) waits that long, capped at
   ``MAX_RETRY_AFTER``;
 - connection errors, timeouts and other 5xx are retried with exponential backoff (tenacity);
+- each wait before a retry is logged (one line: the URL, what failed, how long until which retry);
 - after ``retries`` failed retries, or on any other 4xx, a one-line ``HttpError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Collection, Mapping
 from email.utils import parsedate_to_datetime
@@ -29,6 +31,7 @@ from paperwire.ingest.inputs import InputError
 USER_AGENT = f"paperwire/{__version__} (self-hosted research-paper discovery)"
 MAX_RETRY_AFTER = 600.0  # seconds; a server asking for longer means "come back later", not "wait"
 RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
+log = logging.getLogger(__name__)
 
 
 class HttpError(InputError):
@@ -111,6 +114,7 @@ class PoliteClient:
             stop=tenacity.stop_after_attempt(self.retries + 1),
             wait=self._delay,
             sleep=self._sleep,
+            before_sleep=lambda state: self._log_wait(state, shown),
             reraise=True,
         )
         try:
@@ -139,6 +143,14 @@ class PoliteClient:
         if asked is not None and asked > MAX_RETRY_AFTER:
             raise HttpError(f"{shown}: {problem}, server asks to retry after {asked:.0f} s")
         raise _Retryable(problem, asked)
+
+    def _log_wait(self, state: tenacity.RetryCallState, shown: str) -> None:
+        """One line per wait, so a run that waits on the network says on what and for how long."""
+        failure = state.outcome.exception() if state.outcome is not None else None
+        delay = state.next_action.sleep if state.next_action is not None else 0.0
+        log.warning(
+            "%s: %s; retry %d of %d in %.0f s", shown, failure, state.attempt_number, self.retries, delay
+        )
 
     def _delay(self, state: tenacity.RetryCallState) -> float:
         """What the server asked for (``Retry-After``), else exponential backoff from ``backoff``."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import functools
 import gzip
-import io
+import json
+import logging
 import multiprocessing
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,18 +23,27 @@ Item = tuple[Record | RecordError, Cursor]
 LineParser = Callable[[str, str], Record]
 CHUNK_LINES = 1000  # lines handed to a parser process at a time
 AHEAD = 4  # chunks in flight per worker: bounds memory whatever the input size
+MAX_LINE_BYTES = 2 * 1024 * 1024  # one record of a line-based format; longer lines are refused unread
+JSON_LINES = (".jsonl", ".ndjson", ".json")  # the names a directory's JSON Lines files may have
+log = logging.getLogger(__name__)
 
 
 class InputError(Exception):
     """The input as a whole cannot be read (missing file, not a directory, unreadable)."""
 
 
-def expand(targets: list[str]) -> list[Path]:
+def expand(targets: list[str], suffixes: tuple[str, ...] = ()) -> list[Path]:
+    """Named files as they are; from a directory only the files whose names end in one of ``suffixes``
+    (``.gz`` too), in name order: the others are reported and left alone."""
     files: list[Path] = []
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+            for child in sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")):
+                if not suffixes or child.name.lower().removesuffix(".gz").endswith(suffixes):
+                    files.append(child)
+                else:
+                    log.warning("%s: not read (only %s files are)", child, ", ".join(suffixes))
         elif path.is_file():
             files.append(path)
         else:
@@ -38,10 +51,47 @@ def expand(targets: list[str]) -> list[Path]:
     return files
 
 
-def open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="strict")
-    return path.open(encoding="utf-8")
+def open_binary(path: Path) -> IO[bytes]:
+    try:
+        return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")  # type: ignore[return-value]
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
+
+
+def decoded_lines(path: Path, first_line: int = 1) -> Iterator[tuple[int, str | RecordError]]:
+    """Each line of a file with its number, decoded on its own: a line that is not UTF-8 or is longer
+    than MAX_LINE_BYTES becomes a RecordError naming it, and the lines after it are still read. A
+    UTF-8 byte-order mark is dropped. Numbers start at ``first_line``; earlier lines are skipped."""
+    with open_binary(path) as handle:
+        number = 0
+        while True:
+            try:
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                        pass
+                    number += 1
+                    if number >= first_line:
+                        yield (
+                            number,
+                            RecordError(f"{path}:{number}", f"line longer than {MAX_LINE_BYTES} bytes"),
+                        )
+                    continue
+            except (OSError, EOFError, zlib.error) as exc:
+                yield number + 1, RecordError(f"{path}:{number + 1}", f"unreadable from here on: {exc}")
+                return
+            if not raw:
+                return
+            number += 1
+            if number < first_line:
+                continue
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                reason = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                yield number, RecordError(f"{path}:{number}", reason)
 
 
 def skip_to(files: list[Path], resume: Cursor | None) -> tuple[list[Path], int]:
@@ -59,24 +109,41 @@ def _raw_lines(
     files: list[Path], skip: int
 ) -> Iterator[tuple[str, str, Cursor] | tuple[RecordError, Cursor]]:
     for i, path in enumerate(files):
-        first = skip if i == 0 else 0
-        with open_text(path) as handle:
-            try:
-                for line_no, line in enumerate(handle, start=1):
-                    if line_no > first and line.strip():
-                        yield line, f"{path}:{line_no}", {"file": str(path), "line": line_no}
-            except (UnicodeDecodeError, OSError, EOFError) as exc:
-                yield RecordError(str(path), f"unreadable: {exc}"), {"file": str(path), "line": 0}
+        for line_no, line in decoded_lines(path, first_line=skip + 1 if i == 0 else 1):
+            cursor = {"file": str(path), "line": line_no}
+            if isinstance(line, RecordError):
+                yield line, cursor
+            elif line.strip():
+                yield line, f"{path}:{line_no}", cursor
+
+
+def json_object(line: str, where: str) -> dict[str, Any]:
+    """One line of JSON Lines as an object; RecordError for anything else (bad JSON, a number with
+    thousands of digits, nesting too deep for the parser, an array)."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise RecordError(where, f"invalid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise RecordError(where, "expected a JSON object")
+    return obj
+
+
+def parse_safely(parse: Callable[[], Record], where: str) -> Record | RecordError:
+    """One record parsed in isolation: whatever goes wrong with it is that record's error, never the run's."""
+    try:
+        return parse()
+    except RecordError as exc:
+        return exc
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError,
+            RecursionError, MemoryError) as exc:  # fmt: skip
+        return RecordError(where, f"cannot read this record ({type(exc).__name__}: {exc})")
 
 
 def parse_chunk(parse: LineParser, lines: list[tuple[str, str]]) -> list[Record | RecordError]:
-    out: list[Record | RecordError] = []
-    for line, where in lines:
-        try:
-            out.append(parse(line, where))
-        except RecordError as exc:
-            out.append(exc)
-    return out
+    return [parse_safely(functools.partial(parse, line, where), where) for line, where in lines]
 
 
 def _chunks(raw: Iterator[tuple[str, str, Cursor] | tuple[RecordError, Cursor]]) -> Iterator[list[Any]]:
@@ -104,14 +171,18 @@ def _parse_here(parse: LineParser, chunk: list[Any]) -> list[Record | RecordErro
 
 
 def read_lines(
-    targets: list[str], resume: Cursor | None, parse: LineParser, workers: int = 0
+    targets: list[str],
+    resume: Cursor | None,
+    parse: LineParser,
+    workers: int = 0,
+    suffixes: tuple[str, ...] = (),
 ) -> Iterator[Item]:
     """Yield one parsed item per non-blank line; a line that fails becomes a RecordError naming file:line.
 
     With ``workers`` > 0, parsing runs in that many processes while the caller writes to the store: on
     two cores this overlaps the two halves of an ingest. Order, and so resume cursors, are kept.
     """
-    files, skip = skip_to(expand(targets), resume)
+    files, skip = skip_to(expand(targets, suffixes), resume)
     chunks = _chunks(_raw_lines(files, skip))
     if workers <= 0:
         for chunk in chunks:

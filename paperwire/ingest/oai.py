@@ -13,7 +13,7 @@ a harvest starts at the last datestamp harvested for the same endpoint, format a
 the ``harvest_state`` table; the first harvest takes everything), re-harvesting that day since it
 can gain records after we saw it. The datestamp only advances for completed harvests: the newest one
 seen travels in the run's cursor, which the runner commits with the records, and is moved into
-``harvest_state`` when a later harvest starts, from runs the runner marked done. A run killed at
+``harvest_state`` when a later harvest starts, from runs the runner marked completed. A run killed at
 any instant therefore never skips records it did not store.
 
 ListRecords pages are followed through resumption tokens, one request per
@@ -29,6 +29,7 @@ marks deleted (``<header status="deleted">``) are reported as skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -43,7 +44,7 @@ from paperwire.config import Settings
 from paperwire.db.models import HarvestState, IngestRun
 from paperwire.db.session import make_engine
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.inputs import Cursor, InputError, Item
+from paperwire.ingest.inputs import Cursor, InputError, Item, parse_safely
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import Record, RecordError, build_record
 from paperwire.papers.text import split_authors
@@ -214,12 +215,10 @@ def parse_page(body: bytes, where: str, prefix: str) -> Page:
             item = RecordError(here, "deleted from arXiv (OAI status 'deleted')", record_id=identifier)
         else:
             meta = element.find(f"{OAI}metadata/{ns}{prefix}")
-            try:
-                if meta is None:
-                    raise RecordError(here, f"no {prefix} metadata", field="metadata", record_id=identifier)
-                item = parse(meta, ns, here)
-            except RecordError as exc:
-                item = exc
+            if meta is None:
+                item = RecordError(here, f"no {prefix} metadata", field="metadata", record_id=identifier)
+            else:
+                item = parse_safely(functools.partial(parse, meta, ns, here), here)
         items.append((item, datestamp))
     token = root.findtext(f"{OAI}ListRecords/{OAI}resumptionToken")
     return Page(items, token.strip() or None if token else None)
@@ -242,9 +241,12 @@ def _advance(conn: Connection, key: str, datestamp: str) -> None:
 
 
 def promote_completed(engine: Engine) -> None:
-    """Move the datestamps that finished runs carry in their cursors into ``harvest_state``."""
+    """Move the datestamps that completed runs carry in their cursors into ``harvest_state`` (stores
+    written by earlier versions call a completed run ``done``)."""
     with engine.begin() as conn:
-        cursors = conn.execute(select(RUNS.c.cursor).where(RUNS.c.source == SOURCE, RUNS.c.status == "done"))
+        cursors = conn.execute(
+            select(RUNS.c.cursor).where(RUNS.c.source == SOURCE, RUNS.c.status.in_(("completed", "done")))
+        )
         newest: dict[str, str] = {}
         for (cursor,) in cursors:
             if not isinstance(cursor, dict):

@@ -6,12 +6,11 @@ suffix); the file is read line by line so the full multi-GB dump ingests in cons
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from paperwire.config import Settings
-from paperwire.ingest.inputs import Cursor, Item, read_lines
+from paperwire.ingest.inputs import JSON_LINES, Cursor, Item, json_object, read_lines
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import Record, RecordError, build_record
 from paperwire.papers.text import split_authors
@@ -19,7 +18,11 @@ from paperwire.papers.text import split_authors
 
 def _authors(obj: dict[str, Any]) -> list[str]:
     parsed = obj.get("authors_parsed")
-    if isinstance(parsed, list) and parsed and all(isinstance(p, list) for p in parsed):
+    if (
+        isinstance(parsed, list)
+        and parsed
+        and all(isinstance(p, list) and all(isinstance(part, str) for part in p) for p in parsed)
+    ):
         return [
             " ".join(part for part in (p[1] if len(p) > 1 else "", p[0], *p[2:]) if part).strip()
             for p in parsed
@@ -29,12 +32,7 @@ def _authors(obj: dict[str, Any]) -> list[str]:
 
 
 def parse_line(line: str, where: str) -> Record:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(obj, dict):
-        raise RecordError(where, "expected a JSON object")
+    obj = json_object(line, where)
     versions = obj.get("versions") or []
     record_id = obj.get("id") if isinstance(obj.get("id"), str) else None
     try:
@@ -62,4 +60,4 @@ def parse_line(line: str, where: str) -> Record:
 
 
 def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
-    return read_lines(targets, resume, parse_line, settings.ingest_workers)
+    return read_lines(targets, resume, parse_line, settings.ingest_workers, JSON_LINES)

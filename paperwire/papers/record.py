@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from paperwire.papers import fields
 from paperwire.papers.ids import InvalidArxivId, abs_url, parse_arxiv_id, pdf_url
 from paperwire.papers.links import code_links, project_page
-from paperwire.papers.text import clean_name, clean_text
+from paperwire.papers.text import clean_name
 
 # Fields of a paper a source may leave empty; an empty value never overwrites a stored one.
 PAPER_FIELDS = (
@@ -77,25 +78,47 @@ class Record:
 
 
 class RecordError(Exception):
-    """A record that cannot be stored; ``str()`` is the one line shown to the user."""
+    """A record that cannot be stored; ``str()`` is the one line shown to the user.
+
+    Every part is made printable on one line (control characters and lone surrogates escaped) and
+    clipped, since ids and reasons often quote the bad input itself.
+    """
 
     def __init__(self, where: str, reason: str, field: str | None = None, record_id: str | None = None):
-        self.where = where
-        self.field = field
-        self.reason = reason
-        self.record_id = record_id
-        parts = [where]
-        if record_id:
-            parts.append(f"id {record_id}")
-        if field:
-            parts.append(f"field {field!r}")
-        super().__init__(f"{': '.join(parts)}: {reason}")
+        self.where = one_line(where, 500)
+        self.field = one_line(field, 60) if field else None
+        self.reason = one_line(reason, 300)
+        self.record_id = one_line(record_id, 80) if record_id else None
+        parts = [self.where]
+        if self.record_id:
+            parts.append(f"id {self.record_id}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        super().__init__(f"{': '.join(parts)}: {self.reason}")
 
     def __reduce__(self) -> tuple[type[RecordError], tuple[str, str, str | None, str | None]]:
         return (RecordError, (self.where, self.reason, self.field, self.record_id))
 
     def as_dict(self) -> dict[str, str | None]:
         return {"where": self.where, "id": self.record_id, "field": self.field, "reason": self.reason}
+
+
+def one_line(value: str, limit: int) -> str:
+    """``value`` as printable text on one line, at most ``limit`` characters."""
+    text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _listing(listing: DailyListing | None) -> DailyListing | None:
+    if listing is None:
+        return None
+    return DailyListing(
+        day=listing.day,
+        upvotes=fields.count(listing.upvotes, "upvotes"),
+        submitter=fields.optional_text(listing.submitter, "submitter"),
+        num_comments=fields.count(listing.num_comments, "num_comments"),
+    )
 
 
 def build_record(
@@ -106,59 +129,94 @@ def build_record(
     abstract: Any,
     authors: Any,
     version: int | None = None,
-    categories: list[str] | None = None,
+    categories: Any = None,
     published: dt.date | None = None,
     updated: dt.date | None = None,
-    doi: str | None = None,
-    journal_ref: str | None = None,
-    comments: str | None = None,
-    license: str | None = None,
-    extra_code_urls: list[str] | None = None,
-    project_page_url: str | None = None,
-    github_stars: int | None = None,
-    ai_summary: str | None = None,
-    ai_keywords: list[str] | None = None,
+    doi: Any = None,
+    journal_ref: Any = None,
+    comments: Any = None,
+    license: Any = None,
+    extra_code_urls: Any = None,
+    project_page_url: Any = None,
+    github_stars: Any = None,
+    ai_summary: Any = None,
+    ai_keywords: Any = None,
     listing: DailyListing | None = None,
 ) -> Record:
-    """Validate and normalise one record; every source funnels through here so rules live in one place."""
+    """Validate and normalise one record; every source funnels through here so rules live in one place.
+
+    Any value of any type may come in: what a field cannot hold (papers/fields.py) is a RecordError.
+    """
     if not isinstance(arxiv_id, str) or not arxiv_id.strip():
         raise RecordError(where, "missing arXiv id", field="id")
     try:
-        base_id, id_version = parse_arxiv_id(arxiv_id)
+        base_id, id_version = parse_arxiv_id(arxiv_id[:100])
     except InvalidArxivId as exc:
         raise RecordError(where, str(exc), field="id") from None
-    if not isinstance(title, str) or not clean_text(title):
-        raise RecordError(where, "missing title", field="title", record_id=base_id)
-    if abstract is not None and not isinstance(abstract, str):
-        raise RecordError(
-            where, f"expected text, got {type(abstract).__name__}", field="abstract", record_id=base_id
+    if len(arxiv_id) > 100:
+        raise RecordError(where, "not an arXiv id (too long)", field="id")
+    try:
+        return _build(
+            base_id,
+            version if version is not None else id_version,
+            title=title,
+            abstract=abstract,
+            authors=authors,
+            categories=categories,
+            published=published,
+            updated=updated,
+            doi=doi,
+            journal_ref=journal_ref,
+            comments=comments,
+            license=license,
+            extra_code_urls=extra_code_urls,
+            project_page_url=project_page_url,
+            github_stars=github_stars,
+            ai_summary=ai_summary,
+            ai_keywords=ai_keywords,
+            listing=listing,
         )
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
-        raise RecordError(where, "expected a list of names", field="authors", record_id=base_id)
+    except fields.FieldProblem as exc:
+        raise RecordError(where, str(exc), field=exc.field, record_id=base_id) from None
+
+
+def _build(base_id: str, version: Any, **values: Any) -> Record:
+    title = fields.text(values["title"], "title")
+    if not title:
+        raise fields.FieldProblem("title", "missing title")
+    if not isinstance(values["authors"], list):
+        raise fields.FieldProblem("authors", "expected a list of names")
+    comments = values["comments"]
     if comments in ("None", ""):
         comments = None
-    cats = [c for c in (categories or []) if c]
-    clean_abstract = clean_text(abstract)
-    clean_comments = clean_text(comments) or None
-    links = code_links(*(extra_code_urls or []), clean_abstract, clean_comments)
+    clean_abstract = fields.text(values["abstract"], "abstract")
+    clean_comments = fields.optional_text(comments, "comments")
+    extra = values["extra_code_urls"] or []
+    if not isinstance(extra, list):
+        raise fields.FieldProblem("code_url", f"expected a URL, got {type(extra).__name__}")
+    extra_urls = [u for u in (fields.http_url(u, "code_url") for u in extra) if u]
+    cats = fields.text_list(values["categories"], "categories", "category")
+    keywords = fields.text_list(values["ai_keywords"], "ai_keywords", "keyword")
+    stars = values["github_stars"]
     return Record(
         arxiv_id=base_id,
-        version=version or id_version,
-        title=clean_text(title),
+        version=fields.count(version, "version", fields.MAX_VERSION) if version is not None else None,
+        title=title,
         abstract=clean_abstract,
-        authors=[n for n in (clean_name(a) for a in authors) if n],
+        authors=fields.text_list(values["authors"], "authors", "author", clean_name),
         categories=cats,
         primary_category=cats[0] if cats else None,
-        published=published,
-        updated=updated,
-        doi=(doi or "").strip() or None,
-        journal_ref=clean_text(journal_ref) or None,
+        published=values["published"],
+        updated=values["updated"],
+        doi=fields.optional_text(values["doi"], "doi"),
+        journal_ref=fields.optional_text(values["journal_ref"], "journal_ref"),
         comments=clean_comments,
-        license=(license or "").strip() or None,
-        code_urls=links,
-        project_page=project_page_url or project_page(clean_abstract, clean_comments),
-        github_stars=github_stars,
-        ai_summary=clean_text(ai_summary) or None,
-        ai_keywords=ai_keywords or None,
-        listing=listing,
+        license=fields.optional_text(values["license"], "license"),
+        code_urls=code_links(*extra_urls, clean_abstract, clean_comments),
+        project_page=fields.http_url(values["project_page_url"], "project_page")
+        or project_page(clean_abstract, clean_comments),
+        github_stars=fields.count(stars, "github_stars") if stars is not None else None,
+        ai_summary=fields.optional_text(values["ai_summary"], "ai_summary"),
+        ai_keywords=keywords or None,
+        listing=_listing(values["listing"]),
     )

@@ -10,6 +10,8 @@ import re
 import unicodedata
 
 WHITESPACE = re.compile(r"\s+")
+# Control characters (Unicode category Cc) that whitespace collapsing leaves: NUL, ESC, DEL, C1 codes.
+CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])", re.DOTALL)
 
 # TeX accent command -> Unicode combining character.
@@ -71,10 +73,12 @@ def _text_mode(text: str) -> str:
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse whitespace and rewrite text-mode TeX, leaving math spans as written."""
+    """Drop control characters, collapse whitespace and rewrite text-mode TeX, leaving math as written."""
     if not text:
         return ""
     text = " ".join(text.split())
+    if not text.isprintable():  # a fast test, true for nearly all text once whitespace is collapsed
+        text = " ".join(CONTROLS.sub("", text).split())
     if "\\" not in text and "`" not in text and "--" not in text and "''" not in text:
         return text
     if "$" not in text and "\\(" not in text and "\\[" not in text:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Table, case, func, literal_column, se
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, IngestRun, Paper
 from paperwire.digest.models import OutboxEmail, Subscription
+from paperwire.ingest.runner import owner_state
 from paperwire.ingest.sources import SOURCES
 from paperwire.papers.record import RecordError
 from paperwire.search import index_lag
@@ -144,8 +145,11 @@ def _last_runs(conn: Connection) -> dict[str, LastRun]:
             id=row.id,
             started_at=row.started_at,
             finished_at=row.finished_at,
-            status=row.status,
-            counts=dict(row.counts or {}),
+            status=row.status
+            if row.status != "running" or owner_state((row.counts or {}).get("owner")) != "gone"
+            else "running (process gone)",
+            # Numbers only: the row also names the process that owns it (``owner``, host:pid).
+            counts={k: v for k, v in (row.counts or {}).items() if isinstance(v, int)},
             papers=int((row.counts or {}).get("papers", 0)),
             list_entries=int(
                 (row.counts or {}).get("daily_new", 0) + (row.counts or {}).get("daily_updated", 0)
