@@ -7,6 +7,7 @@ memory, energy, throughput, latency, cost, compute, matched by span); kind, dire
 the matches; and extraction speed in abstracts/s on arxiv-daily.
 
     python benchmarks/claims_eval.py --split test [--speed ../shared/data/arxiv-daily] [--errors]
+    python benchmarks/claims_eval.py --labels benchmarks/claims/labels_check.jsonl --split check-holdout
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from paperwire.claims import extract_claims
 LABELS = Path(__file__).parent / "claims" / "labels.jsonl"
 EFFICIENCY = {"speedup", "memory", "energy", "throughput", "latency", "cost", "compute"}
 _NUMBERISH = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|halv\w*|doubl\w*|third|order)\b", re.I
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|halv\w*|doubl\w*|third|order)(?:\b|(?=fold))",
+    re.I,
 )
 
 Extractor = Callable[[str], list[dict[str, Any]]]
@@ -164,7 +166,11 @@ def speed(folder: Path, limit: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    parser.add_argument(
+        "--split",
+        default="test",
+        help="dev, test (labels.jsonl); check, check-holdout (labels_check.jsonl); all",
+    )
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--errors", action="store_true", help="print every miss, extra and wrong label")
     parser.add_argument("--speed", type=Path, help="an arxiv-daily folder: measure abstracts/s on it")

@@ -6,10 +6,13 @@ the abstract allowing any run of whitespace where a space is written (abstracts 
 the previous claim where possible, so every stored ``text`` is an exact substring at ``start:end``.
 
     python benchmarks/claims/build_labels.py
+    python benchmarks/claims/build_labels.py --sample sample_check.jsonl --labels labels_check.txt \
+        --out labels_check.jsonl
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -81,12 +84,19 @@ def claim(abstract: str, fields: list[str], after: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    records = [json.loads(line) for line in (HERE / "sample.jsonl").read_text(encoding="utf-8").splitlines()]
-    blocks = parse_blocks((HERE / "labels.txt").read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", default="sample.jsonl", help="the drawn abstracts, in benchmarks/claims/")
+    parser.add_argument(
+        "--labels", default="labels.txt", help="the hand-written claims, in benchmarks/claims/"
+    )
+    parser.add_argument("--out", default="labels.jsonl", help="the output, in benchmarks/claims/")
+    args = parser.parse_args()
+    records = [json.loads(line) for line in (HERE / args.sample).read_text(encoding="utf-8").splitlines()]
+    blocks = parse_blocks((HERE / args.labels).read_text(encoding="utf-8"))
     missing = sorted(set(range(len(records))) - set(blocks))
     if missing:
         raise SystemExit(f"abstracts without a #N block: {missing}")
-    with (HERE / "labels.jsonl").open("w", encoding="utf-8") as out:
+    with (HERE / args.out).open("w", encoding="utf-8") as out:
         for n, record in enumerate(records):
             claims, after = [], 0
             for fields in blocks[n]:

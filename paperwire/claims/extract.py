@@ -144,13 +144,20 @@ def _word_before(text: str, start: int) -> str:
 
 def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     """(unit, unit_text, count kind) when the mention is a claim, None when a skip rule applies."""
-    before = text[max(0, m.start - 60) : m.start]
+    # "$\mathbf{0.9759}$": a bold number is read as the number
+    before = _BOLD_OPEN.sub("", text[max(0, m.start - 60) : m.start])
     after = text[m.end : m.end + 60]
+    if before != text[max(0, m.start - 60) : m.start]:
+        after = after.removeprefix("}").removeprefix("$")
+    if m.unit == "x" and re.match(_GPU_NAMES, after):
+        return ("count", None, "compute")  # "8 x A100 GPUs", "8timesRTX 4090"
     if _glued(text, m, before, after):
         return None
     if _HYPERPARAMETER.search(before) and not lx.EQUALS_METRIC.search(before):
         return None
     if re.search(r"\bp\s*[=<>]\s*\$?$", before):
+        return None
+    if not m.unit and not m.spelled and _setting(before, after, m):
         return None
     if m.spelled:
         if (
@@ -159,11 +166,14 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
             and not re.search(r"(?:doubl|halv)", text[m.start : m.end], re.I)
         ):
             return None
+        if re.match(r"-[A-Za-z]", after):
+            return None  # "double-hole plates", "double-blind"
         if (
             re.search(r"times|fold", text[m.start : m.end], re.I)
             and not re.search(
                 r"^\s*(?:\w+\s){0,1}?(?:faster|slower|more|fewer|less|lower|higher|larger|smaller|cheaper|"
-                r"speedup|speed-up|reduction|improvement|longer|shorter|better|increase|decrease|gain)",
+                r"speedup|speed-up|reduction|improvement|longer|shorter|better|increase|decrease|gain|"
+                r"accelerat|compression|saving)",
                 after,
                 re.I,
             )
@@ -173,15 +183,15 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return ("x", None, "")
     if not m.unit and _FACTOR_OF.search(before):
         return ("x", None, "")  # "by a factor of 3"
-    if m.unit == "x" and re.match(r"\s*(?:NVIDIA|Nvidia|A100|H100|H800|H200|V100|A6000|RTX|TPU|GPU)", after):
-        return ("count", None, "compute")  # "8 x A100 GPUs"
     if m.unit == "x" and re.match(r"\s?\$?\s?\d", after):
         return None  # 1024 x 1024, 25m x 25m
+    if re.search(r"\d\s?(?:x|×|\\times)\s?$", before):
+        return None  # the second side of 1024 x 1024
     if m.unit == "x" and re.match(r"\s*cross[- ]validation", after, re.I):
         return None
     if m.unit == "absolute":
         if m.unit_text in {"GB", "MB", "TB"} and re.match(
-            r"\s*(?:\w+\s)?(?:GPUs?|cards?|memory GPUs?|A100|H100|RAM)\b", after
+            r"\s*(?!of\b)(?:\w+\s)?(?:GPUs?|cards?|memory GPUs?|A100|H100|RAM)\b", after
         ):
             return None
         if m.unit_text == "m" and not re.search(r"\b(?:distance|error|range|accuracy)\b", before + after):
@@ -189,9 +199,9 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
         return ("absolute", m.unit_text, "")
     if (
         m.unit == "%"
-        and re.search(r"\bat\s+$", before)
+        and re.search(r"\b(?:at|with|under|using)\s+(?:an?\s+)?$", before, re.I)
         and re.match(
-            r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask)",
+            r"\s*(?:\w+\s)?(?:pruning|sparsity|compression|masking|retention|ratio|keep|drop|noise|mask|budget)",
             after,
         )
     ):
@@ -201,6 +211,41 @@ def _accept(text: str, m: Mention) -> tuple[str, str | None, str] | None:
     return _bare(text, m, before, after)
 
 
+_BOLD_OPEN = re.compile(r"\$?\\(?:mathbf|textbf|mathrm|bm|boldsymbol)\{$")
+_AT_LENGTH = re.compile(r"\b(?:at|@)\s+(?:a\s+|the\s+)?(?:~|about\s+)?$", re.I)
+_LENGTH_AFTER = re.compile(
+    r"^\s*(?:-?\s*tokens?\s+|-token\s+)?(?:input\s+|long\s+|-long\s+)?"
+    r"(?:context|sequence|prompt|input)(?:s|\s+(?:lengths?|windows?|sizes?)|\b)",
+    re.I,
+)
+_LENGTH_BEFORE = re.compile(
+    r"\b(?:contexts?|sequences?|inputs?|prompts?|lengths?)(?:\s+(?:lengths?|windows?|sizes?))?\s+"
+    r"(?:of\s+|up\s+to\s+|to\s+|from\s+|between\s+|varying\s+from\s+|ranging\s+from\s+|as\s+long\s+as\s+)"
+    r"(?:about\s+|approximately\s+|~)?$",
+    re.I,
+)
+_LENGTH_CHANGE = re.compile(r"\b(?:extend\w*|extrapolat\w*|scal\w*|expand\w*|increas\w*|grow\w*)\b", re.I)
+
+
+def _setting(before: str, after: str, m: Mention) -> bool:
+    """A context or sequence length the paper evaluates at ("at 128K", "4K--32K context lengths", "a context
+    length of 16K"): a setting, not a result; a length the paper extends to is a result."""
+    value = m.value if m.value is not None else m.value_max
+    if not m.magnitude and (value is None or value < 256):
+        return False  # "6 context length intervals" counts something
+    if (
+        _AT_LENGTH.search(before)
+        and not re.search(r"B\W*$|billion", m.integer_text)
+        and not (_counted(after) and not re.match(r"\s*tokens?\b", after))
+    ):
+        return True
+    if not (_LENGTH_AFTER.match(after) or _LENGTH_BEFORE.search(before)):
+        return False
+    clause = re.split(r"[.;,]\s", before)[-1]
+    return not _LENGTH_CHANGE.search(clause)
+
+
+_GPU_NAMES = re.compile(r"\s*(?:NVIDIA|Nvidia|A100|H100|H800|H200|V100|A6000|RTX|TPU|GPU)")
 _FACTOR_OF = re.compile(r"\bfactor\s+of\s+(?:up\s+to\s+|about\s+|approximately\s+|over\s+|~)?\$?$", re.I)
 
 
@@ -211,6 +256,8 @@ def _glued(text: str, m: Mention, before: str, after: str) -> bool:
         return False  # "2.5%/2.7%"
     if prev and (prev.isalnum() or prev in "_@/^{.\\'’"):
         return True
+    if prev == ":" and len(before) >= 2 and before[-2].isdigit():
+        return True  # "a 1:3 ratio"
     if prev in "-–" and len(before) >= 2 and (before[-2].isalnum() or before[-2] in ")"):
         return True
     if prev == "(" and len(before) >= 2 and before[-2].isalpha():
@@ -281,6 +328,7 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         prev_clean
         and any(c.isupper() for c in prev_clean)
         and prev_clean.lower() not in lx.SENTENCE_START_WORDS
+        and not previous.endswith((",", ";", ":"))
         and not lx.METRIC_NAMES.match(prev_clean)
         and not re.search(r"[.!?]\s*$", text[max(0, m.start - len(previous) - 3) : m.start - len(previous)])
     ):
@@ -294,6 +342,17 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
             single = find_mentions(after[shared.end() :])[:1]
             if single and single[0].unit in {"%", "x", "absolute"}:
                 return (single[0].unit, single[0].unit_text, "")
+    chain = re.match(r"(?:\s*/\s*\d+(?:\.\d+)?)+", after)
+    if m.decimal and chain and _named_score(after[chain.end() :]):
+        return _score_unit(value, before, after[chain.end() :])  # "99.79 / 99.54 / 99.66 P / R / F1"
+    if (
+        m.decimal
+        and not m.magnitude
+        and value <= 100
+        and not _counted(after)
+        and (_ACRONYM.match(after) or _CHANGED_BY.search(before))
+    ):
+        return _score_unit(value, before, after)  # "97.45 TEDS", "accuracy increased by 2.77"
     if (lx.METRIC_AFTER.search(after) and not re.match(r"\s*(?:points?|pts?)\b", after)) or (
         m.decimal and not m.magnitude and lx.METRIC_BEFORE.search(before) and not _counted(after)
     ):
@@ -310,8 +369,14 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         kind = _counted(after)
         if kind:
             return ("count", None, kind)
+        named_plural = (  # "250 CUDA kernels", "8 NLP tasks", "70 Python projects"
+            len(words) > 1
+            and first_word[:1].isupper()
+            and re.fullmatch(r"[a-z]{3,}s", words[1]) is not None
+            and not lx.NOT_COUNTED.match(words[1])
+        )
         if not m.decimal and (
-            first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude
+            first_word[:1].islower() or re.fullmatch(r"[A-Z]{2,}s", first_word) or m.magnitude or named_plural
         ):
             return ("count", None, "size" if m.magnitude else "other")
     if m.magnitude:
@@ -327,6 +392,19 @@ def _bare(text: str, m: Mention, before: str, after: str) -> tuple[str, str | No
         if re.search(r"(?:map|f1|auc|ap|score|recall|precision|fid|psnr|ssim|@)", name):
             return _score_unit(value, before, after)
     return None
+
+
+_ACRONYM = re.compile(r"\s(?:[A-Z]-)?[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b(?![-.]?\d)")
+_CHANGED_BY = re.compile(
+    r"\b(?:improv\w*|increas\w*|boost\w*|outperform\w*|surpass\w*|rais\w*|decreas\w*|drop\w*|"
+    r"reduc\w*|lower\w*|accuracy|recall|precision|f1|score)\s+(?:[\w-]+\s+){0,4}?by\s+"
+    r"(?:up\s+to\s+|about\s+|over\s+|~|an?\s+average\s+of\s+)?$",
+    re.I,
+)
+
+
+def _named_score(after: str) -> bool:
+    return bool(lx.METRIC_AFTER.search(after) or _ACRONYM.match(after))
 
 
 _SCORE_NAME = re.compile(
@@ -356,9 +434,15 @@ def _score_unit(value: float, before: str, after: str) -> tuple[str, str | None,
 
 
 _COMPARED = re.compile(
-    r"\b(?:compared\s+(?:to|with)|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
-    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows)\b)[^,;.()]){0,50}$",
+    r"\b(?:compared\s+(?:to|with)|comparable\s+to(?:\s+th(?:at|ose)\s+of)?|on\s+par\s+with|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!higher )(?<!lower )than|"
+    r"versus|vs\.?)\s(?:(?!\b(?:and|that|while|which|but|show|shows|(?:with|in|using)\s+(?:only|just|merely))\b)[^,;.()]){0,50}$",
     re.IGNORECASE,
+)
+
+
+_THEIRS_IN_PARENS = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|over|than|vs\.?|versus)\s+(?:the\s+)?"
+    r"[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*){0,2}\s\([^()]*$"
 )
 
 
@@ -372,10 +456,17 @@ def _drop_baselines(
         before = text[max(0, mention.start - 40) : mention.start]
         if _BASELINE.search(before) and item[1] != "count":
             continue
+        if _THEIRS_IN_PARENS.search(text, max(0, mention.start - 80), mention.start):
+            continue
         clause = text[max(0, mention.start - 60) : mention.start]
         if _COMPARED.search(clause) and not re.search(r"\bby\s", clause[_COMPARED.search(clause).start() :]):  # type: ignore[union-attr]
             continue
-        if mention.high_start is not None and item[1] != "count" and _FROM.search(before):
+        if (
+            mention.high_start is not None
+            and item[1] != "count"
+            and _FROM.search(before)
+            and not re.search(r"\brang\w*\s+from\s+\S*$", before, re.I)
+        ):
             low = mention.value_min
             mention = replace(
                 mention,
@@ -466,8 +557,14 @@ class _Draft:
     start: int
     end: int
     sentence: int
+    kind_at: int = -1  # where the word that gave the kind starts, -1 when none did
 
 
+_OUTPERFORMS_BY = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*)\b[^.;]{0,110}?\bby\s+"
+    r"(?:up\s+to\s+|about\s+|over\s+|nearly\s+|approximately\s+|~|an?\s+average\s+of\s+)?\$?$",
+    re.IGNORECASE,
+)
 _RIGHT_FIRST = [
     ("speedup", re.compile(r"\b(?:faster|speed[- ]?ups?|speedups?)\b", re.IGNORECASE)),
     ("throughput", re.compile(r"\b(?:utili[sz]ation|mfu|throughput)\b", re.IGNORECASE)),
@@ -497,6 +594,11 @@ def _kind(
         word = pattern.search(text, m.end, min(right, m.end + 30))
         if word:
             return name, (word.start() - m.end, word.start(), word.end())
+    if _OUTPERFORMS_BY.search(text, max(left - 60, m.start - 130), m.start) and not any(
+        p.search(text, m.end, right) for _, p in lx.KIND_CUES[:-1]
+    ):
+        # "surpasses memory systems such as X by up to 11.5%": the object names the rivals, not the measure
+        return "accuracy", None
     of_the = re.match(r"\s*of\s+(?:the\s+|their\s+|its\s+)?", text[m.end : right])
     search_left = left if of_the is None else m.start
     best: tuple[int, int, str, int, int] | None = None
@@ -504,7 +606,20 @@ def _kind(
         hit = _nearest(pattern, text, search_left, m.start, m.end, right)
         if hit and (best is None or (hit[0], rank) < (best[0], best[1])):
             best = (hit[0], rank, name, hit[1], hit[2])
+    if best is None and of_the is not None and unit == "%":
+        # "the energy consumption is just 21.97% of the original": nothing named after "of", so the
+        # measure is the one named before the number
+        for rank, (name, pattern) in enumerate(lx.KIND_CUES[:-1]):
+            hit = _nearest(pattern, text, left, m.start, m.start, m.start)
+            if hit and (best is None or (hit[0], rank) < (best[0], best[1])):
+                best = (hit[0], rank, name, hit[1], hit[2])
     if best is not None and best[0] <= 45:
+        if best[3] >= m.end and text[best[3] : best[4]].lower() in {"higher", "better"}:
+            # "3.3x higher operation counts": the comparative says which way, the noun after it what
+            for name, pattern in lx.KIND_CUES:
+                noun = pattern.match(text, best[4] + 1, min(right, best[4] + 40))
+                if noun and name != "accuracy":
+                    return name, (best[0], best[3], noun.end())
         return best[2], (best[0], best[3], best[4])
     if unit == "x" and re.match(r"\s*(?:smaller|larger|bigger|lighter|more compact)\b", text[m.end : right]):
         return "size", None
@@ -518,7 +633,7 @@ def _kind(
 _STRONG_REDUCE = re.compile(lx.REDUCE.pattern.replace("only|just|merely|fraction|", ""))
 _EFFICIENT = {"compute", "memory", "size", "cost", "energy", "latency"}
 _BY = re.compile(
-    r"\b(?:by|to)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+|approximately\s+|more\s+than\s+|"
+    r"\b(?:by|(?<!\bup\s)to)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+|approximately\s+|more\s+than\s+|"
     r"at\s+least\s+|an?\s+(?:average|mean)\s+of\s+|~)?\$?\\?\(?$",
     re.IGNORECASE,
 )
@@ -555,7 +670,8 @@ def _direction(
             if hit is not None:
                 change.append((hit[0], rank, name, hit[1], hit[2]))
         if change:
-            return min(change)[2], None
+            best = min(change)
+            return best[2], (best[0], best[3], best[4])
     if not change:
         # "80% memory and energy reductions": the change word comes after a short list of what changed
         tail = re.match(
@@ -591,7 +707,8 @@ def _draft(
 ) -> _Draft:
     left, right = _window(text, m, lower, upper, sentences)
     kind, kind_hit = _kind(text, m, unit, unit_text, count_kind, left, right)
-    direction, direction_hit = _direction(text, m, unit, kind, left, right, lower)
+    sent_start = next((s for s, e in sentences if s <= m.start < e), 0)
+    direction, direction_hit = _direction(text, m, unit, kind, left, right, max(lower, sent_start))
     start, end = m.start, m.end
     for hit in (kind_hit, direction_hit):
         if hit is not None and hit[0] <= 40:
@@ -612,6 +729,7 @@ def _draft(
         start=max(start, lower),
         end=end,
         sentence=sentence,
+        kind_at=kind_hit[1] if kind_hit is not None else -1,
     )
 
 
@@ -622,6 +740,10 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
     """A number listed next to another ("1.35x and 1.50x speedups", "30% in X, 18% in Y") takes its
     neighbour's kind, and direction, when its own words say nothing."""
     for index, draft in enumerate(drafts):
+        if index > 0 and _parallel(text, drafts[index - 1], draft):
+            prev = drafts[index - 1]
+            draft.kind, draft.direction = prev.kind, prev.direction
+            continue
         if draft.kind_cue and draft.direction_cue:
             continue
         neighbours = []
@@ -639,6 +761,8 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
                 continue
             if not draft.kind_cue and other.kind_cue:
                 draft.kind, draft.kind_cue = other.kind, True
+                if draft.kind == "speedup" and draft.direction == "neutral":
+                    draft.direction = "improve"  # "delivers 1.3x and 3x speed-ups"
             if (
                 not draft.direction_cue
                 and other.direction_cue
@@ -646,6 +770,21 @@ def _borrow(text: str, drafts: list[_Draft]) -> None:
                 and draft.unit != "count"
             ):
                 draft.direction, draft.direction_cue = other.direction, True
+
+
+_CONDITION_LIST = re.compile(r"\s+(?:under|on|in|for|with|at)\s+[^,;.\d]{1,30}?\s*(?:,\s*(?:and\s+)?|and\s+)")
+
+
+def _parallel(text: str, prev: _Draft, draft: _Draft) -> bool:
+    """ "reductions of 60.4% under LPIPS and 68.8% under DISTS": the second number repeats the first's
+    measure under another condition, and the condition's name (LPIPS) is not what it measures."""
+    return (
+        prev.unit == draft.unit
+        and prev.sentence == draft.sentence
+        and prev.kind_cue
+        and prev.mention.end <= draft.kind_at < draft.mention.start
+        and _CONDITION_LIST.fullmatch(text, prev.mention.end, draft.mention.start) is not None
+    )
 
 
 def _finish(text: str, draft: _Draft) -> Claim:

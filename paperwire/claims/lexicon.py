@@ -49,10 +49,10 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "compute",
         re.compile(
-            r"\b(?:[gtpm]?flops?|macs|computation(?:al)?|compute|gpu[- ]hours?|inference steps|sampling steps|"
+            r"\b(?:[gtpm]?flops?|macs|computations?|computational|compute|gpu[- ]hours?|inference steps|sampling steps|"
             r"denoising steps|steps|epochs|token consumption|token usage|token count|tokens|token budget|reasoning budget|budget|"
             r"response length|length|input sequences?|sequence lengths?|nfes?|function evaluations|activated experts|"
-            r"rollouts|iterations)\b",
+            r"rollouts|iterations|operations|operation counts|ops|overheads?)\b",
             re.IGNORECASE,
         ),
     ),
@@ -89,7 +89,7 @@ KIND_CUES: list[tuple[str, re.Pattern[str]]] = [
             r"pass(?: rates?)?|asr|win[- ]rates?|performance|improvements?|gains?|outperform\w*|surpass\w*|"
             r"score|scores|points|j&f|dice|m?iou|em|exact match|preference|fidelity|quality|geneval|"
             r"imagereward|spl|calibration|completion rates?|detection rates?|harmless rates?|pass@\d+|"
-            r"top-\d|r@\d+|recall@\d+|hit@\d+|correlation|agreement|absolute|relative|better|higher)\b)",
+            r"top-\d|r@\d+|recall@\d+|hit@\d+|correlation|agreement|absolute|relative(?!\s+to\b)|better|higher)\b)",
             re.IGNORECASE,
         ),
     ),
@@ -101,7 +101,7 @@ COUNT_KINDS: list[tuple[str, re.Pattern[str]]] = [
     (
         "compute",
         re.compile(
-            r"^(?:gpus?|tpus?|npus?|nodes|accelerators|epochs?|steps?|rollouts?|iterations?|gpu-hours|flops)$",
+            r"^(?:gpus?|tpus?|npus?|nodes|accelerators|epochs?|steps?|rollouts?|iterations?|gpu-hours|flops|nfes?)$",
             re.IGNORECASE,
         ),
     ),
@@ -115,7 +115,7 @@ COUNT_KINDS: list[tuple[str, re.Pattern[str]]] = [
             r"cases?|actions?|boxes|radiographs?|tokens?|hours?|minutes?|items?|prompts?|"
             r"responses?|images-text|captions?|tracklets?|objects?|shapes?|sessions?|vignettes?|"
             r"recordings?|speakers?|articles?|posts?|reviews?|programs?|points?|molecules?|proteins?|"
-            r"volunteers?|photos?|views?|meshes|assets?|labels?)$",
+            r"volunteers?|photos?|views?|meshes|assets?|labels?|observations?|pages|corpora)$",
             re.IGNORECASE,
         ),
     ),
@@ -141,7 +141,7 @@ IMPROVE = re.compile(
     r"\b(?:improv\w*|increas\w*|boost\w*|gains?|faster|speed[- ]?ups?|speedups?|higher|more|outperform\w*|"
     r"surpass\w*|exceed\w*|rais\w*|better|larger|longer|enhanc\w*|accelerat\w*|lift\w*|extend\w*|"
     r"speeds?\s+up|sped\s+up|"
-    r"beat\w*|above|advanc\w*|grow\w*|expand\w*|doubl\w*|jump\w*|climb\w*|up by)\b"
+    r"beat\w*|above|advanc\w*|grow\w*|expand\w*|doubl\w*|jump\w*|climb\w*|elevat\w*|additional|extra|adding|added|adds|up by)\b"
 )
 NEUTRAL = re.compile(
     r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|yield\w*|records?|delivers?|maintain\w*|"

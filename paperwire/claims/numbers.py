@@ -147,11 +147,11 @@ _PCT = (
     r"|\s?pp\b|\s?p\.p\.|\s?points?\b|\s?pts?\b)"
 )
 _TIMES = (
-    r"(?:\s?(?:\\times\\\)|\$\\times\$|\\times|×|[xX](?![A-Za-z0-9])|times\b|-?fold\b)"
+    r"(?:\s?(?:\\times\\\)|\$\\times\$|\\times|×|[xX](?![A-Za-z0-9])|times(?:\b|(?=[A-Z]{2}))|-?fold\b)"
     r"|\s(?:times\b|fold\b))"
 )
 _ABS = r"(?:\s?(?:" + "|".join(re.escape(u) for u in ABSOLUTE_UNITS) + r")(?![A-Za-z0-9]))"
-_PREFIX = r"(?P<prefix>(?:\\\(|\$(?=[^$\s]{0,14}\$|\\)|(?P<times>×|\\times\s?))?(?:\\?sim\s?|\\?approx\s?|~|≈|\$\\sim\$\s?|\$\\approx\$\s?)?(?P<sign>[+\-−](?=\d))?)"
+_PREFIX = r"(?P<prefix>(?:\\\(|\$(?=[^$\s]{0,14}\$|\\)|(?P<times>×|\\times\s?|(?<![A-Za-z0-9])x(?=\d)))?(?:\\?sim\s?|\\?approx\s?|~|≈|\$\\sim\$\s?|\$\\approx\$\s?)?(?P<sign>[+\-−](?=\d))?)"
 _UNIT = rf"(?P<unit>(?:{_PCT}|{_TIMES})\$?|{_ABS})"
 
 MENTION = re.compile(
@@ -161,8 +161,8 @@ MENTION = re.compile(
 RANGE_SEP = re.compile(r"\s?[-–—~]\s?|\s(?:to)\s(?:~|about\s|approximately\s)?")
 SPELLED = re.compile(
     r"\b(?=[aotfsenhdiw])(?:(?P<orders>(?:(?P<ocount>a|an|one|two|three|four|five|six|several)\s+)orders?\s+of\s+magnitude)"
-    r"|(?P<word>\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred|a\s+hundred|thousand)\b)"
-    r"(?P<wunit>[\s-]+(?:times|fold)\b)"
+    r"|(?P<word>\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred|a\s+hundred|thousand))"
+    r"(?P<wunit>[\s-]+times\b|[\s-]?fold\b)"
     r"|(?P<twice>\btwice\b)|(?P<double>\b(?:doubl(?:e|es|ed|ing))\b)|(?P<halve>\bhalv(?:e|es|ed|ing)\b)"
     r"|(?P<third>\b(?:one|a)[\s-]third\b))",
     re.IGNORECASE,
@@ -261,7 +261,7 @@ def _joins(text: str, low: Mention, high: Mention) -> bool:
     gap = text[low.end : high.start]
     if not (RANGE_SEP.fullmatch(gap) or (gap == "" and text[high.start] in "-–~−")):
         return False
-    if not high.unit and not high.magnitude:
+    if not high.unit and not high.magnitude and not _COUNTED_AFTER.match(text, high.end):
         return False
     if low.unit and low.unit != high.unit:
         return False
@@ -269,6 +269,9 @@ def _joins(text: str, low: Mention, high: Mention) -> bool:
         _magnitude_of(high.integer_text) if high.magnitude and not low.magnitude else 1.0
     )
     return low_value < high.value
+
+
+_COUNTED_AFTER = re.compile(r"\s(?:steps|iterations|epochs|layers|GPUs|nodes|NFEs)\b")
 
 
 def _range(low: Mention, high: Mention) -> Mention:

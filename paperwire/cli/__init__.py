@@ -6,26 +6,40 @@ Errors the user can act on are raised as ``click.ClickException`` and printed as
 
 from __future__ import annotations
 
+import importlib
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
 
 from paperwire import __version__
-from paperwire.config import Settings, load_settings
-from paperwire.db.session import make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from paperwire.config import Settings
 
 
 class AppContext:
-    """What every command needs: settings and, made on first use, the store's engine."""
+    """What every command needs: settings and the store's engine, each made on first use, so a command
+    that needs neither (`claims extract`) starts without pydantic or SQLAlchemy."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, database_url: str | None = None, data_dir: Path | None = None):
+        self._database_url = database_url
+        self._data_dir = data_dir
+
+    @cached_property
+    def settings(self) -> Settings:
+        from paperwire.config import load_settings
+
+        return load_settings(database_url=self._database_url, data_dir=self._data_dir)
 
     @cached_property
     def engine(self) -> Engine:
+        from paperwire.db.session import make_engine
+
         return make_engine(self.settings.db_url)
 
 
@@ -33,7 +47,17 @@ pass_app = click.make_pass_decorator(AppContext)
 
 
 class Group(click.Group):
-    """Turns unexpected failures into one-line errors instead of tracebacks."""
+    """Turns unexpected failures into one-line errors instead of tracebacks, and imports the command
+    modules on demand: a command named like its module (`claims`) loads that module alone."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _register(cmd_name if cmd_name in _MODULES else None)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -66,34 +90,32 @@ def cli(ctx: click.Context, database_url: str | None, data_dir: Path | None) -> 
     Ingest papers from arXiv and Hugging Face, browse the community's daily lists,
     search, and send digests. Run `paperwire COMMAND --help` for each command.
     """
-    ctx.obj = AppContext(load_settings(database_url=database_url, data_dir=data_dir))
+    ctx.obj = AppContext(database_url=database_url, data_dir=data_dir)
 
 
 def main() -> None:
     cli(prog_name="paperwire")
 
 
-@cli.group("eval")
+@cli.group("eval", cls=Group)
 def evaluate() -> None:
     """Measure search and recommendation quality on real collections."""
 
 
-# Every command, by the module of its area (imported here, below ``cli``, which they decorate with). A
-# new command is added to its module's COMMANDS (or EVAL_COMMANDS, under `eval`); a new area, here.
-from paperwire.cli import claims, config, digest, ingest, library, model, search, status, store, web  # noqa: E402
+# Every area of commands, by module name: each module adds its COMMANDS (or EVAL_COMMANDS, under `eval`).
+# A new area is added here. A command named like its module (`claims`) imports that module alone.
+_MODULES = ("claims", "config", "digest", "ingest", "library", "model", "search", "status", "store", "web")
+_loaded: set[str] = set()
 
-for command in (
-    *claims.COMMANDS,
-    *config.COMMANDS,
-    *digest.COMMANDS,
-    *ingest.COMMANDS,
-    *library.COMMANDS,
-    *model.COMMANDS,
-    *search.COMMANDS,
-    *status.COMMANDS,
-    *store.COMMANDS,
-    *web.COMMANDS,
-):
-    cli.add_command(command)
-for command in (*library.EVAL_COMMANDS, *search.EVAL_COMMANDS):
-    evaluate.add_command(command)
+
+def _register(only: str | None = None) -> None:
+    """Each module of this package adds its ``COMMANDS`` (and ``EVAL_COMMANDS`` under `eval`)."""
+    for name in _MODULES if only is None else [only]:
+        if name in _loaded:
+            continue
+        _loaded.add(name)
+        module = importlib.import_module(f"{__name__}.{name}")
+        for command in getattr(module, "COMMANDS", []):
+            cli.add_command(command)
+        for command in getattr(module, "EVAL_COMMANDS", []):
+            evaluate.add_command(command)

@@ -8,6 +8,8 @@ from typing import Any, TextIO
 
 import click
 
+from paperwire.cli import AppContext, pass_app
+
 
 @click.group("claims")
 def claims() -> None:
@@ -67,6 +69,66 @@ def _id_of(raw: str) -> object:
     except json.JSONDecodeError:
         return None
     return record.get("id") if isinstance(record, dict) else None
+
+
+@claims.command("backfill")
+@click.option("--again", is_flag=True, help="Extract every paper again, not only those never extracted.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=1000,
+    show_default=True,
+    help="Papers per transaction (an interrupted run resumes after the last one committed).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Processes that extract while the main one reads and writes (0: inline) [default: one per core].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+@pass_app
+def backfill(app: AppContext, again: bool, batch_size: int, workers: int | None, as_json: bool) -> None:
+    """Extract and store the claims of every paper in the store that has none yet.
+
+    Ingest extracts the claims of new or changed abstracts itself when a batch holds at most 1,000 of
+    them; run this after a bulk load, once after upgrading, or with --again after the extractor changed.
+    Safe to interrupt and run again: it resumes where it stopped.
+    """
+    import os
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from paperwire.claims import store
+    from paperwire.db.migrate import upgrade
+
+    upgrade(app.engine)
+    total = store.pending(app.engine, again=again)
+    started = time.perf_counter()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=as_json or total == 0,
+        transient=as_json,
+    ) as bar:
+        task = bar.add_task("extracting claims", total=total)
+        papers, found = store.backfill(
+            app.engine,
+            again=again,
+            batch_size=batch_size,
+            workers=(os.cpu_count() or 1) if workers is None else workers,
+            advance=lambda n: bar.advance(task, n),
+        )
+    seconds = time.perf_counter() - started
+    counts = {"papers": papers, "claims": found, "seconds": round(seconds, 3)}
+    if as_json:
+        click.echo(json.dumps(counts))
+    else:
+        rate = papers / seconds if seconds > 0 else 0.0
+        click.echo(f"{papers} papers extracted, {found} claims stored ({rate:.0f} abstracts/s)")
 
 
 COMMANDS: list[click.Command] = [claims]

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from paperwire.claims import Claim
+from paperwire.claims.labels import label
 from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import Paper
@@ -80,6 +82,7 @@ class PaperView:
     code_url: str | None
     url: str
     reason: str | None
+    claims: tuple[str, ...] = ()  # chip labels: "2× faster", "−61 % memory"
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ def sections_for(
     upvotes: Mapping[int, int],
     settings: Settings,
     views: dict[tuple[int, int | None], PaperView] | None = None,
+    claims: Mapping[int, Sequence[Claim]] | None = None,
 ) -> list[SectionView]:
     """Group the composed items by section, in composition order; papers deleted since are left out.
 
@@ -118,6 +122,7 @@ def sections_for(
                 code_url=paper.code_urls[0] if paper.code_urls else None,
                 url=f"{base}/papers/{paper.arxiv_id}",
                 reason=None,
+                claims=tuple(label(c) for c in (claims or {}).get(paper.id, ())),
             )
         reason = item.get("reason")
         grouped.setdefault(str(item["section"]), []).append(replace(view, reason=reason) if reason else view)

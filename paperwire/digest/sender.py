@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from paperwire.claims import Claim
+from paperwire.claims.store import claims_for
 from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import Paper
@@ -99,6 +101,7 @@ class _Batch:
     subs: dict[int, Subscription]
     papers: dict[int, Paper]
     upvotes: dict[int, int]
+    claims: dict[int, list[Claim]]
 
 
 def _load(engine: Engine, row_ids: Sequence[int]) -> _Batch:
@@ -115,8 +118,9 @@ def _load(engine: Engine, row_ids: Sequence[int]) -> _Batch:
         paper_ids = {int(item["paper_id"]) for r in rows.values() for item in r.items}
         papers = {p.id: p for p in by_ids(session, list(paper_ids))}
         upvotes = best_upvotes(session, paper_ids)
+        claims = claims_for(session, list(paper_ids))
         session.expunge_all()
-    return _Batch(rows, subs, papers, upvotes)
+    return _Batch(rows, subs, papers, upvotes, claims)
 
 
 def deliver(
@@ -247,7 +251,9 @@ class Delivery:
                 sub,
                 row.period_key.split(":", 1)[0],
                 row.period_end,
-                sections_for(row.items, batch.papers, batch.upvotes, self.settings, self.renderer.views),
+                sections_for(
+                    row.items, batch.papers, batch.upvotes, self.settings, self.renderer.views, batch.claims
+                ),
                 row.message_id,
                 Links.for_subscription(self.settings, sub),
                 self.clock(),
@@ -382,7 +388,13 @@ def preview(
         sub,
         period.cadence,
         period.day,
-        sections_for([item.as_dict() for item in composition.items], papers, upvotes, settings),
+        sections_for(
+            [item.as_dict() for item in composition.items],
+            papers,
+            upvotes,
+            settings,
+            claims=claims_for(session, ids),
+        ),
         digest_message_id(settings, period.key, sub.id),
         Links.for_subscription(settings, sub),
         now,

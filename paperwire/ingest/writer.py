@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, Table, bindparam, delete, func, insert, select, tuple_, update
 
+from paperwire.claims.store import refresh as refresh_claims
 from paperwire.db.models import Author, DailyEntry, Paper, PaperAuthor
 from paperwire.db.upsert import bulk_insert_sql
 from paperwire.papers.record import PAPER_FIELDS, Record
@@ -193,6 +194,12 @@ def write_batch(conn: Connection, records: Sequence[Record], source: str) -> Bat
         counts.papers_updated = len(changed)
         _write_authors(conn, moved_authors, replace=True)
 
+    # claims follow the abstract: extracted for new papers, again for changed abstracts (same transaction)
+    refresh_claims(
+        conn,
+        {existing[r["arxiv_id"]]["id"]: r["abstract"] for r in new_rows}
+        | {c["b_id"]: c["abstract"] for c in changed},
+    )
     if listings:
         _write_listings(conn, listings, {aid: row["id"] for aid, row in existing.items()}, source, counts)
     return counts

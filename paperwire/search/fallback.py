@@ -1,8 +1,8 @@
 """Search before there is an index: every term matched in titles and abstracts with SQL ``LIKE``.
 
 A store without a search index (only the bundled sample, ``paperwire index`` not run yet) still gets
-working search pages from it. It skips the operators it cannot honour (``author:``, ``cat:``,
-``-exclusions``) and is slow on big stores: ``paperwire index`` makes the real service answer.
+working search pages from it. It applies ``claim:`` filters and ``sort:claim`` (through the claims
+store), skips the operators it cannot honour (``author:``, ``cat:``, ``-exclusions``) and is slow on big stores: ``paperwire index`` makes the real service answer.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import time
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from paperwire.claims.compare import parse_claim_filter
+from paperwire.claims.store import CLAIM_SORT_DEPTH, claimed_factor, claims_for, matching_ids
 from paperwire.db.models import Paper
 from paperwire.search.service import SearchHit, SearchResults
 
@@ -68,21 +70,29 @@ class KeywordFallback:
     ) -> SearchResults:
         started = time.perf_counter()
         terms = _terms(query)
-        if not terms:
+        claims = [parse_claim_filter(t[6:]) for t in query.split() if t.lower().startswith("claim:")]
+        if not terms and not claims:
             return SearchResults([], 0, "keyword", query, 0.0)
         conditions = [
             or_(func.lower(Paper.title).contains(t.lower()), func.lower(Paper.abstract).contains(t.lower()))
             for t in terms
         ]
+        if claims:
+            conditions.append(Paper.id.in_(matching_ids(claims)))
         with Session(self.engine) as db:
             total = int(db.execute(select(func.count(Paper.id)).where(and_(*conditions))).scalar_one())
-            rows = db.execute(
+            newest = (
                 select(Paper.id, Paper.arxiv_id, Paper.title, Paper.abstract)
                 .where(and_(*conditions))
                 .order_by(Paper.published.desc(), Paper.arxiv_id.desc())
-                .limit(limit)
-                .offset(offset)
-            ).all()
+            )
+            if "sort:claim" in query.lower().split():  # as the service: its newest matches by strongest claim
+                rows = list(db.execute(newest.limit(CLAIM_SORT_DEPTH)).all())
+                found = claims_for(db, [row[0] for row in rows])
+                rows.sort(key=lambda row: -claimed_factor(found.get(row[0], []), claims))
+                rows = rows[offset : offset + limit]
+            else:
+                rows = list(db.execute(newest.limit(limit).offset(offset)).all())
         hits = [
             SearchHit(
                 pid,

@@ -299,6 +299,8 @@ class KeywordIndex:
                     _day_number(parsed.before) if parsed.before else 99991231,
                 )
             )
+        if parsed.paper_ids is not None:  # the papers a claim: filter allows (the service looked them up)
+            must(self._ids_query(parsed.paper_ids))
         for part in parsed.excluded:
             q = self.text_query([part])
             if q is not None:

@@ -2,7 +2,9 @@
 
 Syntax: words, ``"exact phrases"``, ``-word`` / ``-"phrase"`` exclusions, ``author:Name`` or
 ``author:"First Last"``, ``cat:cs.CL``, ``has:code``, ``after:2025-01-01``, ``before:2025-06-30``,
-``year:2025`` (several ``cat:`` are OR-ed, everything else is AND-ed). A query that is an arXiv id in any
+``year:2025``, ``claim:speedup>=2`` (a quantitative claim of the abstract, syntax in
+``paperwire.claims.compare``) and ``sort:claim`` (the strongest claimed factor first) (several ``cat:``
+are OR-ed, everything else is AND-ed). A query that is an arXiv id in any
 spelling (``2401.01234v2``, ``arXiv:...``, an abs or pdf URL) is marked so search can go straight to it.
 Unknown ``name:value`` tokens are kept as plain words, so "ratio 3:1" still searches.
 """
@@ -13,10 +15,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from paperwire.claims.compare import ClaimFilter, ClaimFilterError, parse_claim_filter
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 
 TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S*))')
-FILTERS = {"author", "cat", "has", "after", "before", "year"}
+FILTERS = {"author", "cat", "has", "after", "before", "year", "claim", "sort"}
 TITLE_WORD = re.compile(r"\w+")
 
 
@@ -36,6 +39,10 @@ class ParsedQuery:
     after: dt.date | None = None
     before: dt.date | None = None
     arxiv_id: str | None = None
+    claims: list[ClaimFilter] = field(default_factory=list)
+    sort_by_claim: bool = False
+    # Set by the search service from ``claims`` (a lookup in the claims store): only these papers match.
+    paper_ids: frozenset[int] | None = None
 
     @property
     def text(self) -> str:
@@ -45,7 +52,13 @@ class ParsedQuery:
     @property
     def has_filters(self) -> bool:
         return bool(
-            self.authors or self.categories or self.has_code or self.after or self.before or self.excluded
+            self.authors
+            or self.categories
+            or self.has_code
+            or self.after
+            or self.before
+            or self.excluded
+            or self.claims
         )
 
     @property
@@ -88,6 +101,15 @@ def _apply_filter(parsed: ParsedQuery, name: str, value: str) -> None:
     elif name == "after":
         day = _date(name, value)
         parsed.after = max(parsed.after, day) if parsed.after else day
+    elif name == "claim":
+        try:
+            parsed.claims.append(parse_claim_filter(value))
+        except ClaimFilterError as exc:
+            raise QueryError(str(exc)) from None
+    elif name == "sort":
+        if value.lower() != "claim":
+            raise QueryError(f"sort: only supports sort:claim, got sort:{value}")
+        parsed.sort_by_claim = True
     elif name == "before":
         day = _date(name, value)
         parsed.before = min(parsed.before, day) if parsed.before else day

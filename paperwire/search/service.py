@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar, cast
@@ -24,6 +24,7 @@ import numpy as np
 from cachetools import LRUCache
 from sqlalchemy import Engine
 
+from paperwire.claims import store as claims_store
 from paperwire.config import Settings
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 from paperwire.search import indexer
@@ -240,6 +241,12 @@ class SearchService:
     ) -> tuple[list[SearchHit], int, str, bool]:
         if parsed.is_empty:
             return [], 0, mode, True
+        if parsed.claims:  # the one question search asks the store: which papers make such claims
+            with self.engine.connect() as conn:
+                allowed = claims_store.matching_papers(conn, parsed.claims)
+            if not allowed:
+                return [], 0, mode, True
+            parsed = replace(parsed, paper_ids=frozenset(allowed))
         used, complete = mode, True
         semantic = mode in ("hybrid", "semantic") and bool(parsed.text.strip())
         if semantic and timeout is not None and not self._model_ready(timeout):
@@ -250,7 +257,10 @@ class SearchService:
             semantic = False
         elif mode != "keyword" and not parsed.text.strip():
             used = "keyword (filters only)"
-        wanted, late = offset + limit, False
+        wanted, late = (
+            max(offset + limit, claims_store.CLAIM_SORT_DEPTH if parsed.sort_by_claim else 0),
+            False,
+        )
         if not semantic or vectors is None:
             ranked, total = self._keyword(parsed, wanted)
         elif mode == "semantic":
@@ -262,6 +272,8 @@ class SearchService:
         if late:
             used, complete = f"keyword ({mode}: semantic search took over {timeout:g} s)", False
         ranked = self._pin_exact_title(parsed, ranked)
+        if parsed.sort_by_claim:
+            ranked = self._by_claimed_factor(parsed, ranked)
         page = ranked[offset : offset + limit]
         described = self.keyword.describe(parsed if parsed.text else None, [pid for pid, _ in page])
         hits = [
@@ -348,6 +360,17 @@ class SearchService:
             cosine.update(zip(only_keyword, (vectors.get(only_keyword) @ query).tolist(), strict=True))
         fused = fuse(bm25, self._semantic_scores(cosine, query), self.settings.search_hybrid_weight)
         return fused, max(kw.total, len(fused)), False
+
+    def _by_claimed_factor(
+        self, parsed: ParsedQuery, ranked: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """``sort:claim``: the matches ordered by their strongest claim (passing the query's ``claim:``
+        filters), ties in relevance order."""
+        with self.engine.connect() as conn:
+            claims = claims_store.claims_for(conn, [pid for pid, _ in ranked])
+        order = {pid: rank for rank, (pid, _) in enumerate(ranked)}
+        factor = {pid: claims_store.claimed_factor(claims.get(pid, []), parsed.claims) for pid, _ in ranked}
+        return sorted(ranked, key=lambda item: (-factor[item[0]], order[item[0]]))
 
     def _pin_exact_title(
         self, parsed: ParsedQuery, ranked: list[tuple[int, float]]

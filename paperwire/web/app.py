@@ -36,6 +36,7 @@ from paperwire.web.pagecache import PageCache
 from paperwire.web.routes import (
     accounts,
     api,
+    compare,
     digest,
     feeds,
     health,
@@ -63,6 +64,7 @@ ROUTERS = (
     submit.router,
     votes.router,
     status.router,
+    compare.router,
     health.router,
 )
 STATIC = Path(__file__).with_name("static")

@@ -27,7 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from paperwire.accounts.models import User
 from paperwire.accounts.sessions import user_for_api_token, user_for_session
 from paperwire.accounts.tokens import csrf_token, same
+from paperwire.claims.labels import label as claim_label
 from paperwire.config import Settings
+from paperwire.web.claimmarks import mark_claims
 from paperwire.web.texmath import mark_math
 
 SESSION_COOKIE = "pw_session"
@@ -253,6 +255,8 @@ templates.env.globals["url_for"] = url_path_for
 templates.env.filters["tex"] = mark_math
 templates.env.globals["csrf_input"] = csrf_input
 templates.env.globals["csrf_value"] = csrf_value
+templates.env.filters["claim_label"] = claim_label
+templates.env.globals["mark_claims"] = mark_claims
 
 
 def authors_text(authors: list[str], limit: int = 6) -> str:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
+from paperwire.claims import Claim
+from paperwire.claims.store import claims_for
 from paperwire.clock import utcnow
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow, latest_entries, paper_rows
@@ -52,6 +54,11 @@ def items(db: Session, user: User | None, listed: list[ListedPaper]) -> list[Ite
     """List rows plus, for a signed-in user, which ones they upvoted (one extra query)."""
     mine = voted_papers(db, user.id if user else None, [lp.paper.id for lp in listed])
     return [Item(lp.paper, lp.entry, lp.paper.id in mine, lp.entry.upvotes) for lp in listed]
+
+
+def row_claims(db: Session, rows: Sequence[Item]) -> dict[int, list[Claim]]:
+    """The stored claims of a list's papers (one query), for their chips."""
+    return claims_for(db, [row.paper.id for row in rows])
 
 
 def trending_now(db: Session, request: Request) -> dt.datetime:

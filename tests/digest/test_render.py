@@ -9,9 +9,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from paperwire.claims.labels import label
+from paperwire.claims.store import claims_for
 from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.digest import subscriptions
@@ -123,3 +126,21 @@ def test_html_part_fits_a_phone_screen(digest: tuple[EmailMessage, Settings], tm
             assert page.locator("div.paper").count() == len(re.findall(r"^\d+\. ", text, flags=re.MULTILINE))
         finally:
             browser.close()
+
+
+def test_digest_shows_each_papers_claims(
+    digest: tuple[EmailMessage, Settings], sqlite_sample_engine: Engine
+) -> None:
+    message, _ = digest
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    shown = list(dict.fromkeys(re.findall(r"Read: \S+/papers/(\S+)", text)))
+    with Session(sqlite_sample_engine) as session:
+        ids = dict(session.execute(select(Paper.arxiv_id, Paper.id).where(Paper.arxiv_id.in_(shown))).all())
+        claims = claims_for(session, list(ids.values()))
+    labelled = {aid: [label(c) for c in claims[pid]] for aid, pid in ids.items() if pid in claims}
+    assert labelled, "no paper of this digest has claims"
+    for labels in labelled.values():
+        assert "Claims: " + " · ".join(labels) in " ".join(text.split())  # wrapped at 72 columns
+        assert all(f">{escape(one)}</span>" in html for one in labels)
+    assert text.count("Claims: ") == len(labelled)

@@ -8,6 +8,7 @@ Errors are always ``{"ok": false, "error": "...", "status": N}``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -15,6 +16,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy.orm import Session
 
+from paperwire.claims import Claim
+from paperwire.claims.labels import label as claim_label
+from paperwire.claims.store import claims_for
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow
@@ -81,6 +85,25 @@ class PaperOut(BaseModel):
     ai_keywords: list[str] | None = None
     submittedOnDailyAt: str | None = None
     submittedOnDailyBy: UserOut | None = None
+    claims: list[ClaimOut] = Field(default_factory=list, description="Quantitative claims of the abstract")
+
+
+class ClaimOut(BaseModel):
+    """A quantitative claim of the abstract (``paperwire claims extract``'s shape, plus a chip label)."""
+
+    text: str = Field(description="The abstract's own words, an exact substring")
+    value: float | None = Field(None, description="The number (absent for a range)")
+    value_min: float | None = None
+    value_max: float | None = None
+    unit: str = Field(description="x, %, count or absolute")
+    unit_text: str | None = Field(None, description="For absolute units: ms, GB, W, USD, ...")
+    kind: str
+    direction: str = Field(description="improve, reduce or neutral")
+    label: str = Field(description='The chip shown on pages: "2× faster", "−61 % memory"')
+
+
+def claims_out(claims: Sequence[Claim]) -> list[ClaimOut]:
+    return [ClaimOut(**c.as_json(), label=claim_label(c)) for c in claims]
 
 
 class DailyPaperOut(BaseModel):
@@ -115,7 +138,10 @@ def _user(entry: DailyEntry | EntryRow | None) -> UserOut | None:
 
 
 def paper_out(
-    paper: Paper | PaperRow, entry: DailyEntry | EntryRow | None, upvotes: int | None = None
+    paper: Paper | PaperRow,
+    entry: DailyEntry | EntryRow | None,
+    upvotes: int | None = None,
+    claims: Sequence[Claim] = (),
 ) -> PaperOut:
     return PaperOut(
         id=paper.arxiv_id,
@@ -131,14 +157,18 @@ def paper_out(
         ai_keywords=paper.ai_keywords,
         submittedOnDailyAt=_iso(entry.day) if entry else None,
         submittedOnDailyBy=_user(entry),
+        claims=claims_out(claims),
     )
 
 
 def daily_out(
-    paper: Paper | PaperRow, entry: DailyEntry | EntryRow | None, upvotes: int | None = None
+    paper: Paper | PaperRow,
+    entry: DailyEntry | EntryRow | None,
+    upvotes: int | None = None,
+    claims: Sequence[Claim] = (),
 ) -> DailyPaperOut:
     return DailyPaperOut(
-        paper=paper_out(paper, entry, upvotes),
+        paper=paper_out(paper, entry, upvotes, claims),
         publishedAt=_iso(paper.published),
         title=paper.title,
         summary=paper.abstract,
@@ -194,7 +224,8 @@ def _daily_papers(
         ranked = trending(
             db, trending_now(db, request), start + limit, TrendingSettings.from_settings(settings)
         )
-        return [daily_out(t.paper, None, t.upvotes) for t in ranked[start:]]
+        found = claims_for(db, [t.paper.id for t in ranked[start:]])
+        return [daily_out(t.paper, None, t.upvotes, found.get(t.paper.id, ())) for t in ranked[start:]]
     listed: list[ListedPaper]
     if week is not None:
         listed = period_list(db, week)
@@ -205,25 +236,48 @@ def _daily_papers(
         listed = daily_list(db, day) if day else []
     if sort == "publishedAt":
         listed.sort(key=lambda lp: (lp.paper.published or dt.date.min, lp.entry.upvotes), reverse=True)
-    return [daily_out(lp.paper, lp.entry) for lp in listed[start : start + limit]]
+    page = listed[start : start + limit]
+    found = claims_for(db, [lp.paper.id for lp in page])
+    return [daily_out(lp.paper, lp.entry, None, found.get(lp.paper.id, ())) for lp in page]
 
 
 @router.get("/papers/search", response_model=list[DailyPaperOut], summary="Search papers")
 async def api_search(
     request: Request,
     db: SessionDep,
-    q: Annotated[
-        str, Query(min_length=1, max_length=500, description="Query, in the search syntax of /about")
-    ],
+    q: Annotated[str, Query(max_length=500, description="Query, in the search syntax of /about")] = "",
+    claim: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="Claim filters, comma-separated: speedup>=2, memory, energy<=-30% "
+            "(the same as claim:... in q; reductions are negative)",
+        ),
+    ] = "",
+    sort: Annotated[
+        Literal["relevance", "claim"], Query(description="claim: the strongest claimed factor first")
+    ] = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
 ) -> list[DailyPaperOut]:
+    query = " ".join(
+        [
+            q.strip(),
+            *(f"claim:{c}" for c in claim.replace(",", " ").split()),
+            *(["sort:claim"] * (sort == "claim")),
+        ]
+    ).strip()
+    if not query:
+        raise HTTPException(422, "give q or claim")
+
     def work() -> list[DailyPaperOut]:
         try:
-            results = get_search(request).search(q, mode=mode, limit=limit)
+            results = get_search(request).search(query, mode=mode, limit=limit)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-        return [daily_out(row.paper, row.entry) for row in items_for_hits(db, None, results.hits)]
+        rows = items_for_hits(db, None, results.hits)
+        found = claims_for(db, [row.paper.id for row in rows])
+        return [daily_out(row.paper, row.entry, None, found.get(row.paper.id, ())) for row in rows]
 
     return await run_page_work(request, work)
 
@@ -265,4 +319,5 @@ def api_paper(db: SessionDep, arxiv_id: str) -> PaperOut:
     found = paper_with_entry(db, _canonical(arxiv_id))
     if found is None:
         raise HTTPException(404, f"no paper {arxiv_id[:100]} in this store")
-    return paper_out(*found)
+    paper, entry = found
+    return paper_out(paper, entry, None, claims_for(db, [paper.id]).get(paper.id, ()))

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
+from paperwire.claims.store import claims_for
 from paperwire.db.papers import title_rows
 from paperwire.feed.daily import adjacent_days, daily_list, paper_with_entry
 from paperwire.feed.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
@@ -21,7 +22,7 @@ from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, run_page_w
 from paperwire.web.pagecache import cached_page
 from paperwire.web.routes.status import history_charts
 from paperwire.web.searching import get_search
-from paperwire.web.views import Item, cached_latest_day, items, render, trending_now
+from paperwire.web.views import Item, cached_latest_day, items, render, row_claims, trending_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,13 +47,16 @@ async def daily_page(
                 request, "list.html", heading="Daily papers", rows=[], empty_hint=True, kind="daily"
             )
         before, after = adjacent_days(db, day)
+        rows = items(db, user, daily_list(db, day))
         return render(
             request,
             "list.html",
             heading=f"Daily papers · {day:%A, %d %B %Y}",
             kind="daily",
             day=day,
-            rows=items(db, user, daily_list(db, day)),
+            rows=rows,
+            claims=row_claims(db, rows),
+            compare_url=f"/compare?date={day.isoformat()}",
             prev_url=f"/papers?date={before.isoformat()}" if before else None,
             next_url=f"/papers?date={after.isoformat()}" if after else None,
             week=week_label(day),
@@ -72,12 +76,15 @@ async def week_page(request: Request, user: OptionalUser, week: str) -> Response
     period = parse_week(week[:20])
 
     def page(db: Session) -> _TemplateResponse:
+        rows = items(db, user, period_list(db, period, limit=200))
         return render(
             request,
             "list.html",
             heading=f"Papers of week {period.label} ({period.start:%d %b} – {period.end:%d %b %Y})",
             kind="week",
-            rows=items(db, user, period_list(db, period, limit=200)),
+            rows=rows,
+            claims=row_claims(db, rows),
+            compare_url=f"/compare?week={period.label}",
             prev_url=_maybe("/papers/week/", shift_week(period, -1)),
             next_url=_maybe("/papers/week/", shift_week(period, 1)),
             month=f"{period.start:%Y-%m}",
@@ -91,12 +98,15 @@ async def month_page(request: Request, user: OptionalUser, month: str) -> Respon
     period = parse_month(month[:20])
 
     def page(db: Session) -> _TemplateResponse:
+        rows = items(db, user, period_list(db, period, limit=300))
         return render(
             request,
             "list.html",
             heading=f"Papers of {period.start:%B %Y}",
             kind="month",
-            rows=items(db, user, period_list(db, period, limit=300)),
+            rows=rows,
+            claims=row_claims(db, rows),
+            compare_url=f"/compare?month={period.start:%Y-%m}",
             prev_url=_maybe("/papers/month/", shift_month(period, -1)),
             next_url=_maybe("/papers/month/", shift_month(period, 1)),
             week=week_label(period.start),
@@ -112,7 +122,16 @@ async def trending_page(request: Request, user: OptionalUser, settings: Settings
         ranked = trending(db, now, 50, TrendingSettings.from_settings(settings))
         mine = voted_papers(db, user.id if user else None, [t.paper.id for t in ranked])
         rows = [Item(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked]
-        return render(request, "list.html", heading="Trending papers", kind="trending", rows=rows, as_of=now)
+        return render(
+            request,
+            "list.html",
+            heading="Trending papers",
+            kind="trending",
+            rows=rows,
+            claims=row_claims(db, rows),
+            compare_url="/compare?trending=1",
+            as_of=now,
+        )
 
     return await cached_page(request, user, page)
 
@@ -161,6 +180,7 @@ async def paper_page(request: Request, db: SessionDep, user: OptionalUser, arxiv
             upvotes=entry.upvotes if entry else 0,  # read now: never cached
             similar=similar,
             bibtex=bibtex(paper),
+            claims=claims_for(db, [paper.id]).get(paper.id, []),
         )
 
     return await run_page_work(request, page)

@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 
 from paperwire.web.deps import OptionalUser, SessionDep, run_page_work
 from paperwire.web.searching import get_search
-from paperwire.web.views import items_for_hits, render
+from paperwire.web.views import items_for_hits, render, row_claims
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,10 +23,20 @@ Mode = Literal["hybrid", "keyword", "semantic"]
 
 
 def full_query(
-    q: str, cat: str, author: str, has_code: bool, after: dt.date | None, before: dt.date | None
+    q: str,
+    cat: str,
+    author: str,
+    has_code: bool,
+    after: dt.date | None,
+    before: dt.date | None,
+    claim: str = "",
+    sort: str = "relevance",
 ) -> str:
     """The filter fields, appended to the free text in the search syntax the service understands."""
     parts = [q.strip()]
+    parts.extend(f"claim:{c}" for c in claim.replace(",", " ").split())
+    if sort == "claim":
+        parts.append("sort:claim")
     if cat.strip():
         parts.append(f"cat:{cat.strip().split()[0]}")
     if author.strip():
@@ -39,6 +50,11 @@ def full_query(
     return " ".join(p for p in parts if p)
 
 
+def _blank_is_none(value: object) -> object:
+    """The form's empty date fields arrive as ``after=&before=``: no date, not an invalid one."""
+    return value or None
+
+
 @router.get("/search", name="search_page")
 async def search_page(
     request: Request,
@@ -49,11 +65,13 @@ async def search_page(
     cat: Annotated[str, Query(max_length=40)] = "",
     author: Annotated[str, Query(max_length=200)] = "",
     has_code: bool = False,
-    after: dt.date | None = None,
-    before: dt.date | None = None,
+    after: Annotated[dt.date | None, BeforeValidator(_blank_is_none)] = None,
+    before: Annotated[dt.date | None, BeforeValidator(_blank_is_none)] = None,
+    claim: Annotated[str, Query(max_length=200)] = "",
+    sort: Literal["relevance", "claim"] = "relevance",
     p: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> Response:
-    query = full_query(q, cat, author, has_code, after, before)
+    query = full_query(q, cat, author, has_code, after, before, claim, sort)
     filters = {
         "q": q,
         "mode": mode,
@@ -62,6 +80,8 @@ async def search_page(
         "has_code": has_code,
         "after": after,
         "before": before,
+        "claim": claim,
+        "sort": sort,
     }
     if not query:
         return render(request, "search.html", rows=[], filters=filters, total=0, query="", q=q)
@@ -75,10 +95,13 @@ async def search_page(
             )
         pages = min(MAX_PAGE, math.ceil(results.total / PER_PAGE))
         base = {k: v for k, v in request.query_params.items() if k != "p"}
+        rows = items_for_hits(db, user, results.hits)
         return render(
             request,
             "search.html",
-            rows=items_for_hits(db, user, results.hits),
+            rows=rows,
+            claims=row_claims(db, rows),
+            compare_url="/compare?" + urlencode({"q": query, "mode": mode}),
             filters=filters,
             total=results.total,
             took_ms=results.took_ms,

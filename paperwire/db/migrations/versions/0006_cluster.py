@@ -1,14 +1,14 @@
 """Several nodes on one store: the shared signing key, and lock rows for jobs that run on one node at a time.
 
 Revision ID: 0006_cluster
-Revises: 0007_status
+Revises: 0006_claims
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_cluster"
-down_revision = "0007_status"
+down_revision = "0006_claims"
 branch_labels = None
 depends_on = None
 

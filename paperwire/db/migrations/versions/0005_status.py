@@ -1,13 +1,13 @@
 """Indexes for the status report: newest paper and list day per source, papers without an abstract.
 
-Revision ID: 0007_status
+Revision ID: 0005_status
 Revises: 0004_library
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_status"
+revision = "0005_status"
 down_revision = "0004_library"
 branch_labels = None
 depends_on = None
