@@ -111,6 +111,10 @@ class Settings(BaseSettings):
         le=500,
         description="Database connections per web worker, plus as many again in overflow.",
     )
+    host: str = Field(default="127.0.0.1", description="Address `paperwire serve` listens on (`--host`).")
+    port: int = Field(
+        default=8000, ge=1, le=65535, description="Port `paperwire serve` listens on (`--port`)."
+    )
     web_workers: int = Field(
         default_factory=lambda: min(os.cpu_count() or 1, 8),
         ge=1,

@@ -1,5 +1,13 @@
 """The ``paperwire`` command: one click group, one module per area of commands.
 
+Starting fast is a feature (``paperwire --help`` and ``paperwire stats`` in a fraction of a second),
+so this package follows two rules, which ``tests/test_cli_startup.py`` checks:
+
+- Every command is listed in ``COMMANDS`` below (its module and its help line): ``paperwire --help``
+  imports no command module, and a command runs with only its own module imported.
+- In a command module, import engines (SQLAlchemy, numpy, ONNX Runtime, tantivy, FastAPI...) inside
+  the function that uses them, so that the module's other commands and ``--help`` stay fast.
+
 Errors the user can act on are raised as ``click.ClickException`` and printed as one line
 (``Error: ...``) with exit status 1; usage errors exit 2.
 """
@@ -21,6 +29,57 @@ if TYPE_CHECKING:
 
     from paperwire.config import Settings
 
+# Each command: the module under paperwire.cli whose COMMANDS list defines it, and the line `--help`
+# shows for it (its docstring's first sentence; tests/test_cli_startup.py keeps the two equal).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "claims": (
+        "claims",
+        'Quantitative claims in abstracts ("2x faster", "-61% memory"): extract them, store them.',
+    ),
+    "config": (
+        "config",
+        "Show the effective settings (secrets masked), from PAPERWIRE_* variables and flags.",
+    ),
+    "daily": ("store", "Print a day's community list, most upvoted first."),
+    "digest": ("digest", "Preview and send email digests."),
+    "index": ("search", "Build or update the search indexes (keyword and vectors) from the store."),
+    "ingest": ("ingest", "Store papers from SOURCE: files (.gz too), directories of them, or URLs."),
+    "init": ("store", "Create the database, or upgrade it to the newest schema."),
+    "library": (
+        "library",
+        "Export and import a user's library (tags, notes, ratings, saved searches, follows) and BibTeX.",
+    ),
+    "load-sample": ("store", "Load the bundled real sample (four weeks of daily lists, about 600 papers)."),
+    "model": ("model", "The embedding model used for semantic search (all-MiniLM-L6-v2)."),
+    "recommend": ("library", "Recent papers like the user's saved ones, each with the reason it was picked."),
+    "search": ("search", "Search titles, abstracts and authors."),
+    "serve": ("web", "Run the web app: daily papers, search, paper pages, accounts, JSON API and feeds."),
+    "similar": ("search", "Papers nearest to ARXIV_ID by the meaning of their title and abstract."),
+    "stats": ("store", "Count papers, daily-list entries, authors and ingestion runs."),
+    "status": (
+        "status",
+        "Show each source's last run, the newest data, gaps, index lag and the digest outbox.",
+    ),
+    "subscribe": (
+        "digest",
+        "Subscribe EMAIL to digests: sends the confirmation link, and nothing else until it is clicked.",
+    ),
+    "subscribers": ("digest", "Manage digest subscribers."),
+    "unsubscribe": ("digest", "Stop all digests to EMAIL."),
+    "users": ("web", "Manage accounts: create (e.g. the first admin), promote, disable."),
+}
+# The same for `paperwire eval NAME`, from each module's EVAL_COMMANDS list.
+EVAL_COMMANDS: dict[str, tuple[str, str]] = {
+    "beir": (
+        "search",
+        "Load a BEIR collection into a scratch store, index it, and print nDCG@10, Recall@100 and MRR@10.",
+    ),
+    "recommend": (
+        "library",
+        "Recommender vs nearest-neighbour and recency baselines on arxiv-daily files (recall@20, nDCG@20).",
+    ),
+}
+
 
 class AppContext:
     """What every command needs: settings and the store's engine, each made on first use, so a command
@@ -32,34 +91,50 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        from paperwire.config import load_settings
+        from paperwire.cli.errors import checked_settings
 
-        return load_settings(database_url=self._database_url, data_dir=self._data_dir)
+        return checked_settings(database_url=self._database_url, data_dir=self._data_dir)
 
     @cached_property
     def engine(self) -> Engine:
-        from paperwire.db.session import make_engine
+        from paperwire.cli.errors import open_engine
 
-        return make_engine(self.settings.db_url)
+        return open_engine(self.settings)
 
 
 pass_app = click.make_pass_decorator(AppContext)
 
 
-class Group(click.Group):
-    """Turns unexpected failures into one-line errors instead of tracebacks, and imports the command
-    modules on demand: a command named like its module (`claims`) loads that module alone."""
+class LazyGroup(click.Group):
+    """Commands from a table of name -> (module, help line): a module is imported only when it runs."""
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands:
-            _register(cmd_name if cmd_name in _MODULES else None)
-        return super().get_command(ctx, cmd_name)
+    def __init__(self, *args: object, table: dict[str, tuple[str, str]], attribute: str, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.table = table
+        self.attribute = attribute
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        _register()
-        return super().list_commands(ctx)
+        return sorted({*self.table, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in self.table:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(f"{__name__}.{self.table[cmd_name][0]}")
+        for command in getattr(module, self.attribute):
+            if command.name == cmd_name:
+                return command  # type: ignore[no-any-return]
+        raise RuntimeError(f"{module.__name__}.{self.attribute} has no command {cmd_name!r}")
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # stand-ins carrying the table's help line, shortened by click as it shortens a command's own
+        rows = {name: click.Command(name, help=help_line) for name, (_, help_line) in self.table.items()}
+        rows.update(self.commands)
+        width = formatter.width - 6 - max(map(len, rows))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, rows[name].get_short_help_str(width)) for name in sorted(rows)])
 
     def invoke(self, ctx: click.Context) -> object:
+        """Turns unexpected failures into one-line errors instead of tracebacks."""
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
@@ -67,15 +142,23 @@ class Group(click.Group):
         except Exception as exc:
             if "--traceback" in sys.argv or ctx.meta.get("traceback"):
                 raise
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+            from paperwire.cli.errors import one_line
+
+            raise click.ClickException(one_line(exc)) from exc
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    table=COMMANDS,
+    attribute="COMMANDS",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--db",
     "database_url",
     metavar="URL",
-    help="Store URL [env PAPERWIRE_DATABASE_URL; default: SQLite in the data directory].",
+    help="Store URL, e.g. sqlite:///path/to.db or postgresql+psycopg://user@host/db "
+    "[env PAPERWIRE_DATABASE_URL; default: SQLite in the data directory].",
 )
 @click.option(
     "--data-dir",
@@ -97,25 +180,6 @@ def main() -> None:
     cli(prog_name="paperwire")
 
 
-@cli.group("eval", cls=Group)
+@cli.group("eval", cls=LazyGroup, table=EVAL_COMMANDS, attribute="EVAL_COMMANDS")
 def evaluate() -> None:
     """Measure search and recommendation quality on real collections."""
-
-
-# Every area of commands, by module name: each module adds its COMMANDS (or EVAL_COMMANDS, under `eval`).
-# A new area is added here. A command named like its module (`claims`) imports that module alone.
-_MODULES = ("claims", "config", "digest", "ingest", "library", "model", "search", "status", "store", "web")
-_loaded: set[str] = set()
-
-
-def _register(only: str | None = None) -> None:
-    """Each module of this package adds its ``COMMANDS`` (and ``EVAL_COMMANDS`` under `eval`)."""
-    for name in _MODULES if only is None else [only]:
-        if name in _loaded:
-            continue
-        _loaded.add(name)
-        module = importlib.import_module(f"{__name__}.{name}")
-        for command in getattr(module, "COMMANDS", []):
-            cli.add_command(command)
-        for command in getattr(module, "EVAL_COMMANDS", []):
-            evaluate.add_command(command)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from paperwire.cli import AppContext, pass_app
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @click.group("claims")
@@ -91,37 +94,17 @@ def _id_of(raw: str) -> object:
 def backfill(app: AppContext, again: bool, batch_size: int, workers: int | None, as_json: bool) -> None:
     """Extract and store the claims of every paper in the store that has none yet.
 
-    Ingest extracts the claims of new or changed abstracts itself when a batch holds at most 1,000 of
-    them; run this after a bulk load, once after upgrading, or with --again after the extractor changed.
-    Safe to interrupt and run again: it resumes where it stopped.
+    `ingest` and `load-sample` end with this catch-up themselves; run it once after upgrading, after an
+    interrupted ingest, or with --again after the extractor changed. Safe to interrupt and run again: it
+    resumes where it stopped.
     """
-    import os
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from paperwire.claims import store
     from paperwire.db.migrate import upgrade
 
     upgrade(app.engine)
-    total = store.pending(app.engine, again=again)
     started = time.perf_counter()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        disable=as_json or total == 0,
-        transient=as_json,
-    ) as bar:
-        task = bar.add_task("extracting claims", total=total)
-        papers, found = store.backfill(
-            app.engine,
-            again=again,
-            batch_size=batch_size,
-            workers=(os.cpu_count() or 1) if workers is None else workers,
-            advance=lambda n: bar.advance(task, n),
-        )
+    papers, found = catch_up(app.engine, again=again, batch_size=batch_size, workers=workers, quiet=as_json)
     seconds = time.perf_counter() - started
     counts = {"papers": papers, "claims": found, "seconds": round(seconds, 3)}
     if as_json:
@@ -129,6 +112,48 @@ def backfill(app: AppContext, again: bool, batch_size: int, workers: int | None,
     else:
         rate = papers / seconds if seconds > 0 else 0.0
         click.echo(f"{papers} papers extracted, {found} claims stored ({rate:.0f} abstracts/s)")
+
+
+def catch_up(
+    engine: Engine,
+    *,
+    again: bool = False,
+    batch_size: int = 1000,
+    workers: int | None = None,
+    quiet: bool = False,
+) -> tuple[int, int]:
+    """Extract the claims of the papers that have none yet, with a progress bar on stderr.
+
+    ``ingest`` and ``load-sample`` end with it, so that a bulk load (whose batches leave extraction to
+    this) is fully searchable by ``claim:`` when the command returns. Returns (papers, claims).
+    """
+    import os
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from paperwire.claims import store
+
+    total = store.pending(engine, again=again)
+    if total == 0:
+        return 0, 0
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("extracting claims", total=total)
+        return store.backfill(
+            engine,
+            again=again,
+            batch_size=batch_size,
+            workers=(os.cpu_count() or 1) if workers is None else workers,
+            advance=lambda n: bar.advance(task, n),
+        )
 
 
 COMMANDS: list[click.Command] = [claims]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
-from pydantic.fields import FieldInfo
 
 from paperwire.cli import AppContext, pass_app
-from paperwire.config import Settings
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
 SECRET = ("secret_key", "smtp_url", "database_url")
 
@@ -21,6 +23,8 @@ def _default(info: FieldInfo) -> str:
 
 def settings_markdown() -> str:
     """One row per setting; README embeds this table and a test keeps the two identical."""
+    from paperwire.config import Settings
+
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for name, info in Settings.model_fields.items():
         rows.append(f"| `PAPERWIRE_{name.upper()}` | {_default(info)} | {info.description} |")

@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.text import Text
 
 from paperwire.cli import AppContext, pass_app
+from paperwire.cli.claims import catch_up as catch_up_claims
 from paperwire.db.cluster import JobLock
 from paperwire.db.migrate import upgrade
 from paperwire.ingest.inputs import InputError
@@ -141,6 +142,7 @@ def _ingest(app: AppContext, source: str, targets: tuple[str, ...], as_json: boo
             raise click.ClickException(str(exc)) from None
     if shown > SHOWN_ERRORS:
         err.print(f"... and {shown - SHOWN_ERRORS} more skipped records (all stored in the run's errors)")
+    catch_up_claims(app.engine, quiet=quiet)
     result = summary.as_dict()
     if as_json:
         click.echo(json.dumps(result))

@@ -29,7 +29,7 @@ def model() -> None:
 @click.option("--force", is_flag=True, help="Export again even if an export exists.")
 @pass_app
 def export_command(app: AppContext, force: bool) -> None:
-    """Export the ONNX models (fp32 and per-channel int8) from the pinned weights; needs torch once."""
+    """Export the ONNX models (fp32 and per-channel int8) from the pinned weights."""
     try:
         files = export_model(app.settings.data_dir) if force else existing_files(app.settings.data_dir)
         if files is None:

@@ -154,7 +154,9 @@ def search_command(
     Syntax: words, "exact phrase", -excluded, author:"First Last", cat:cs.CL, has:code,
     after:2025-01-01, before:2025-06-30, year:2025. An arXiv id finds that paper.
     """
-    text = " ".join(query)
+    text = " ".join(query).strip()
+    if not text:
+        raise click.UsageError("the query is empty: give words to search for")
     try:
         result = _service(app).search(text, mode=mode, limit=limit, offset=offset)
     except QueryError as exc:
@@ -170,7 +172,12 @@ def search_command(
         }
         click.echo(json.dumps(payload))
         return
-    _print_hits(f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)", result.hits, titles)
+    shown = len(result.hits)
+    _print_hits(
+        f"{shown} {'result' if shown == 1 else 'results'} ({result.mode}, {result.took_ms:.0f} ms)",
+        result.hits,
+        titles,
+    )
 
 
 @click.command("similar")

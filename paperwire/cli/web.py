@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -24,8 +25,8 @@ from paperwire.db.migrate import upgrade
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--host", help="Address to listen on [env PAPERWIRE_HOST; 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on [env PAPERWIRE_PORT; 8000].")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -34,7 +35,7 @@ from paperwire.db.migrate import upgrade
 )
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 @pass_app
-def serve(app: AppContext, host: str, port: int, workers: int | None, reload: bool) -> None:
+def serve(app: AppContext, host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
     """Run the web app: daily papers, search, paper pages, accounts, JSON API and feeds.
 
     Unless PAPERWIRE_INDEX_FOLLOW=false, it also keeps this node's search indexes caught up with the
@@ -42,6 +43,15 @@ def serve(app: AppContext, host: str, port: int, workers: int | None, reload: bo
     """
     import uvicorn
     from threadpoolctl import threadpool_limits
+
+    host, port = host or app.settings.host, port or app.settings.port
+    try:  # uvicorn would report a taken port only after the banner, as a raw errno
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another port with --port or PAPERWIRE_PORT"
+        ) from None
 
     upgrade(app.engine)
     app.settings.secret()

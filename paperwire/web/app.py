@@ -32,6 +32,7 @@ from paperwire.web.deps import SignInRequired, templates, verify_csrf
 from paperwire.web.errors import DOMAIN_ERRORS, status_for
 from paperwire.web.metrics import MetricsMiddleware
 from paperwire.web.middleware import CsrfCookieMiddleware
+from paperwire.web.openapi import readable_summaries
 from paperwire.web.pagecache import PageCache
 from paperwire.web.routes import (
     accounts,
@@ -118,6 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    readable_summaries(app)
     _install_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
@@ -186,6 +188,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             referer = urlsplit(request.headers.get("referer", ""))
             same_site = referer.netloc in ("", request.url.netloc) and referer.path.startswith("/")
             target = referer.path if same_site else "/papers"
+            if request.url.path.endswith("/upvote"):  # say why the sign-in page appeared
+                return RedirectResponse("/signin?" + urlencode({"next": target, "done": "vote"}), 303)
         return RedirectResponse("/signin?" + urlencode({"next": target}), 303)
 
     async def domain_error(request: Request, exc: Exception) -> Response:

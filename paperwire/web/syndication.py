@@ -60,8 +60,8 @@ def feed_response(
     fg.id(self_url)
     fg.title(_clean(title))
     fg.description(_clean(title))
-    fg.link(href=page_url, rel="alternate")
     fg.link(href=self_url, rel="self")
+    fg.link(href=page_url, rel="alternate")  # after "self": RSS's channel <link> is the last one set
     fg.language("en")
     newest = dt.datetime.combine(UNDATED, dt.time(), tzinfo=dt.UTC)
     for paper, day in papers:

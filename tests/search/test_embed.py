@@ -126,11 +126,11 @@ def test_weights_that_are_not_the_pinned_ones_are_refused(
         load_embedder(load_settings(data_dir=tmp_path / "data"), device="cpu")
 
 
-def test_without_torch_and_without_an_export_the_error_says_how_to_fix_it(
+def test_without_onnx_and_without_an_export_the_error_says_how_to_fix_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail like an uninstalled package
-    with pytest.raises(ModelUnavailable, match=r"torch is missing: pip install 'paperwire\[export\]'"):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # makes `import onnx` fail like an uninstalled package
+    with pytest.raises(ModelUnavailable, match=r"onnx is missing: reinstall paperwire"):
         load_embedder(load_settings(data_dir=tmp_path / "data"), device="cpu")
 
 

@@ -59,14 +59,14 @@ def test_signed_out_upvote_form_leads_to_sign_in_and_back(client: TestClient) ->
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"] == "/signin?next=%2Fpapers%2Fweek%2F2026-W34"
+    assert response.headers["location"] == "/signin?next=%2Fpapers%2Fweek%2F2026-W34&done=vote"
     elsewhere = client.post(
         f"/papers/{PAPER}/upvote",
         data={"csrf_token": token},
         headers={"Referer": "https://evil.example/papers"},
         follow_redirects=False,
     )
-    assert elsewhere.headers["location"] == "/signin?next=%2Fpapers"
+    assert elsewhere.headers["location"] == "/signin?next=%2Fpapers&done=vote"
 
 
 def test_upvote_unknown_paper_is_404(client: TestClient, engine: Engine) -> None:

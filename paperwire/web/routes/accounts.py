@@ -55,6 +55,7 @@ FLASHES = {
     "reset": "Your password was changed. Sign in with the new one.",
     "signed-out": "You are signed out.",
     "need-verify": "Confirm your email address first: we mailed you a link.",
+    "vote": "Sign in to upvote: votes belong to accounts, one per paper each.",
 }
 
 Email = Annotated[str, Form(max_length=320)]

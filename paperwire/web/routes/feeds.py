@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from paperwire.config import Settings
@@ -71,12 +71,16 @@ def search_feed(
     q: Annotated[str, Query(max_length=500)] = "",
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
 ) -> Response:
-    if not q.strip():
-        raise HTTPException(422, "a search feed needs a query: /feeds/search.atom?q=...")
     try:
+        if not q.strip():
+            raise ValueError(f"a search feed needs a query: /feeds/search.{fmt}?q=...")
         results = get_search(request).search(q, mode=mode, limit=FEED_SIZE)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
+    except ValueError as exc:  # still a feed, so that a reader shows the reason instead of a parse error
+        response = render_feed(
+            settings, fmt, f"paperwire search feed: {exc}", f"/feeds/search.{fmt}", "/search", []
+        )
+        response.status_code = 400
+        return response
     rows = items_for_hits(db, None, results.hits)
     query = "?" + urlencode({"q": q})
     return render_feed(
