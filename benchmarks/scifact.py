@@ -6,7 +6,7 @@ The corpus (5,183 abstracts) is loaded into a scratch store and indexed by the p
 (``paperwire.search.evaluate``): the embedding takes minutes on 2 cores; ``--dir`` keeps the indexed
 store so a rerun embeds nothing. Then:
 1. on the **train** split (809 queries), the hybrid weight ``w`` of
-   ``w * bm25 / max_bm25 + (1 - w) * semantic`` (over 0, 0.025, ..., 1) and the sentence weight ``s``
+   ``w * z(bm25) + (1 - w) * z(semantic)`` (``hybrid.fuse``) (over 0, 0.025, ..., 1) and the sentence weight ``s``
    of ``semantic = (1 - s) * cosine + s * best unit's cosine`` (over 0, 0.1, ..., 1) are searched on
    the same candidates the service uses (``search_candidates`` from each side); ``s = 0`` (each paper's
    own vector only) and plain reciprocal rank fusion (k = 60) are scored as baselines;

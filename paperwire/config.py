@@ -199,16 +199,16 @@ class Settings(BaseSettings):
     )
 
     search_hybrid_weight: float = Field(
-        default=0.25,
+        default=0.5,
         ge=0,
         le=1,
-        description="Hybrid search: weight of BM25 (divided by the query's best) against the semantic score (1 - weight); tuned on SciFact train.",
+        description="Hybrid search: weight of BM25 against the semantic score (1 - weight), each standardised over the query's candidates; tuned on SciFact train and NFCorpus train+dev.",
     )
     search_sentence_weight: float = Field(
         default=0.6,
         ge=0,
         le=1,
-        description="Semantic score: weight of a paper's best-matching title or sentence against its whole vector (1 - weight); tuned on SciFact train.",
+        description="Semantic score: weight of a paper's best-matching title or sentence against its whole vector (1 - weight); tuned on SciFact train and NFCorpus train+dev.",
     )
     search_candidates: int = Field(
         default=100,

@@ -167,10 +167,16 @@ def search_command(
             "query": result.query,
             "mode": result.mode,
             "total": result.total,
+            "notice": result.notice,
             "took_ms": round(result.took_ms, 2),
             "hits": [_hit_json(h, titles) for h in result.hits],
         }
         click.echo(json.dumps(payload))
+        return
+    if result.notice:
+        click.echo(f"note: {result.notice}", err=True)
+    if not result.total:
+        click.echo(f"No papers match {text!r} ({result.mode}, {result.took_ms:.0f} ms)")
         return
     shown = len(result.hits)
     _print_hits(

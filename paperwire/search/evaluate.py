@@ -115,9 +115,11 @@ def scratch_service(
     embedder: Embedder | None,
     progress: bool = False,
     directory: Path | None = None,
+    use_model: bool = True,
 ) -> Iterator[SearchService]:
     """A store holding ``collection``, fully indexed, and a service over it: in a temporary directory,
-    or in ``directory`` and kept, so a rerun finds the collection indexed and embeds nothing again."""
+    or in ``directory`` and kept, so a rerun finds the collection indexed and embeds nothing again.
+    ``use_model=False`` builds the keyword index only."""
     with tempfile.TemporaryDirectory(prefix="paperwire-beir-") as tmp:
         scratch = settings.model_copy(update={"data_dir": directory or Path(tmp), "database_url": None})
         engine = make_engine(scratch.db_url)
@@ -125,7 +127,7 @@ def scratch_service(
             upgrade(engine)
             load_into_store(engine, collection)
             service = SearchService(scratch, engine, embedder=embedder)
-            service.update(progress=progress)
+            service.update(progress=progress, use_model=use_model)
             yield service
         finally:
             engine.dispose()
@@ -157,9 +159,13 @@ def evaluate(
     embedder: Embedder | None,
     progress: bool = False,
 ) -> dict[str, dict[str, float | str | int]]:
-    """nDCG@10, Recall@100 and MRR@10 of each mode, plus the mode that answered and the query count."""
+    """nDCG@10, Recall@100 and MRR@10 of each mode, plus the mode that answered and the query count.
+    Keyword mode alone embeds nothing."""
     out: dict[str, dict[str, float | str | int]] = {}
-    with scratch_service(settings, collection, embedder=embedder, progress=progress) as service:
+    use_model = any(mode != "keyword" for mode in modes)
+    with scratch_service(
+        settings, collection, embedder=embedder, progress=progress, use_model=use_model
+    ) as service:
         for mode in modes:
             runs, used = run_queries(service, collection, mode)
             out[mode] = {**mean_metrics(runs, collection.qrels), "mode": used, "queries": len(runs)}

@@ -1,35 +1,48 @@
 """Fuse keyword (BM25) and semantic scores into one ranking.
 
-Plain reciprocal rank fusion of BM25 and MiniLM reaches 0.718 nDCG@10 on SciFact test; it throws away how
-*much* better one candidate is than the next. We instead score the union of both candidate lists with
-both signals (BM25 of a semantic candidate is computed by the keyword index, the semantic score of a keyword
-candidate from its stored vectors) and rank by ``weight * bm25 / max_bm25 + (1 - weight) * semantic``,
-where ``semantic`` blends the paper vector's cosine with its best title or sentence's (``blend``). On
-SciFact's train split (only) this beat min-max or z-score scaling of either signal, adding RRF terms, a
-logistic regression over eight such features and pseudo-relevance feedback; depth 50-200 made no
-difference. The weights are ``search_hybrid_weight`` and ``search_sentence_weight``;
-``benchmarks/scifact.py`` searches both on train and prints the test numbers.
+Both candidate lists are scored by both signals (BM25 of a semantic candidate is computed by the keyword
+index, the semantic score of a keyword candidate from its stored vectors), and the union is ranked by
+``weight * z(bm25) + (1 - weight) * z(semantic)``, each signal standardised over this query's candidates
+(minus their mean, over their standard deviation), where ``semantic`` blends the paper vector's cosine
+with its best title or sentence's (``blend``).
+
+Standardising per query is what makes one weight serve short and paragraph-long queries alike: a long
+query's BM25 spreads its candidates far apart while its cosines bunch together (MiniLM reads 256 tokens
+and averages them), a short query's the other way round, so each signal weighs as much as it separates
+the candidates. Dividing BM25 by the query's best (the earlier fusion) kept cosines on their raw scale,
+which let the semantic side drown BM25 on long queries: there it fell below plain reciprocal rank fusion.
+The weights (``search_hybrid_weight``, ``search_sentence_weight``) were chosen on SciFact train and
+NFCorpus train+dev together, short and long queries (``benchmarks/search_quality.py``,
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    spread = float(scores.std())
+    return (scores - scores.mean()) / spread if spread > 0 else np.zeros_like(scores)
+
 
 def fuse(
     keyword: Mapping[int, float], semantic: Mapping[int, float], weight: float
 ) -> list[tuple[int, float]]:
-    """Rank the union of candidates by ``weight * bm25 / max_bm25 + (1 - weight) * cosine``, best first.
+    """Rank the union of candidates by ``weight * z(bm25) + (1 - weight) * z(semantic)``, best first.
 
     ``keyword`` holds BM25 scores of the candidates that match the query's words (absent: no match, 0);
-    ``semantic`` the semantic score of each candidate that has vectors (absent: 0). BM25 is divided by the
-    query's best score because its scale grows with the query's length; the cosine is already on a
-    fixed scale. Ties break on the smaller paper id, so the order is deterministic.
+    ``semantic`` the semantic score of each candidate that has vectors (absent: 0). A signal that is the
+    same for every candidate (no word matched any) adds nothing. Ties break on the smaller paper id, so
+    the order is deterministic.
     """
     ids = list(dict.fromkeys([*keyword, *semantic]))
-    top = max(keyword.values(), default=0.0)
-    scale = weight / top if top > 0 else 0.0
-    scored = [(pid, scale * keyword.get(pid, 0.0) + (1.0 - weight) * semantic.get(pid, 0.0)) for pid in ids]
+    bm25 = _standardised(np.array([keyword.get(pid, 0.0) for pid in ids], dtype=np.float64))
+    cosine = _standardised(np.array([semantic.get(pid, 0.0) for pid in ids], dtype=np.float64))
+    fused = (weight * bm25 + (1.0 - weight) * cosine).tolist()
+    scored = list(zip(ids, fused, strict=True))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-import re
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +28,9 @@ NAME_ANALYZER = "paperwire_names"
 # BM25 runs over one field holding title and abstract together (Anserini measured this beats separate
 # fields on SciFact: 0.679 vs 0.665), plus the title again so words in it count a bit more, and authors.
 TEXT_FIELDS = ("text", "title", "authors")
+# chosen on SciFact train and NFCorpus train+dev together, short and paragraph-long queries (0.2-0.3
+# differ by under 0.002 nDCG@10 on each)
+TITLE_BOOST = 0.3
 SNIPPET_CHARS = 240
 WRITER_HEAP = 200_000_000
 IDS_UNION_LIMIT = 4000  # see KeywordIndex._ids_query
@@ -104,16 +107,6 @@ def _day_number(day: dt.date | None) -> int:
     return day.year * 10000 + day.month * 100 + day.day if day else 0
 
 
-_WORD = re.compile(r"\w+")
-
-
-def _words(terms: Sequence[str]) -> list[str]:
-    """A query's loose terms as separate words: ``Multi-Scale`` ranks like ``multi scale`` rather than
-    as a phrase. Phrases cost position reads (the slow tail at 1M papers), and the words scored better
-    on SciFact's train split (keyword nDCG@10 0.6936 -> 0.7048). Quoted phrases stay phrases."""
-    return [word for term in terms for word in _WORD.findall(term)]
-
-
 def _quote(text: str) -> str:
     """One quoted clause of tantivy's query language; quotes and backslashes are only punctuation here."""
     return '"' + text.replace("\\", " ").replace('"', " ") + '"'
@@ -158,7 +151,7 @@ def _count(result: Any) -> int:
 class KeywordIndex:
     """One tantivy index directory; cheap to open, safe to read while another process writes."""
 
-    def __init__(self, directory: Path, *, title_boost: float = 0.2) -> None:
+    def __init__(self, directory: Path, *, title_boost: float = TITLE_BOOST) -> None:
         self.directory = directory
         self.title_boost = title_boost
         directory.mkdir(parents=True, exist_ok=True)
@@ -173,8 +166,14 @@ class KeywordIndex:
             raise IncompatibleIndex(
                 f"the keyword index in {directory} was made by another version; run `paperwire index`"
             ) from None
-        for name, analyzer in _analyzers().items():
+        analyzers = _analyzers()
+        for name, analyzer in analyzers.items():
             self.index.register_tokenizer(name, analyzer)
+        self._ranked_fields = (
+            ("text", analyzers[TEXT_ANALYZER], 1.0),
+            ("title", analyzers[TEXT_ANALYZER], title_boost),
+            ("authors", analyzers[NAME_ANALYZER], 1.0),
+        )
 
     @classmethod
     def destroy(cls, directory: Path) -> None:
@@ -262,8 +261,29 @@ class KeywordIndex:
 
     # -- queries -----------------------------------------------------------------------------------
 
-    def text_query(self, text_parts: Sequence[str]) -> tantivy.Query | None:
-        """BM25 over title (boosted), abstract and authors; None when nothing searchable is left."""
+    def text_query(self, words: Sequence[str], phrases: Sequence[str] = ()) -> tantivy.Query | None:
+        """BM25 of ``words`` and ``phrases`` over title and abstract, title (boosted) and authors; None when
+        nothing searchable is left.
+
+        A word counts as often as the query repeats it (each occurrence a clause, as in Lucene): the words
+        a paragraph-long query keeps coming back to are what it is about. tantivy's query parser counts
+        each word once, which cost 2-3 nDCG@10 points on paragraph queries (docs/benchmarks.md).
+        """
+        text = " ".join(words)
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for name, analyzer, boost in self._ranked_fields:
+            for token, repeats in Counter(analyzer.analyze(text)).items():
+                query = tantivy.Query.term_query(self.schema, name, token)
+                weight = boost * repeats
+                clauses.append(
+                    (tantivy.Occur.Should, query if weight == 1 else tantivy.Query.boost_query(query, weight))
+                )
+        phrase_queries = (self.match_query([phrase]) for phrase in phrases)
+        clauses.extend((tantivy.Occur.Should, q) for q in phrase_queries if q is not None)
+        return tantivy.Query.boolean_query(clauses) if clauses else None
+
+    def match_query(self, text_parts: Sequence[str]) -> tantivy.Query | None:
+        """Matches papers with any of ``text_parts`` (each a word or phrase) in title, abstract or authors."""
         clauses = [_quote(part) for part in text_parts if part.strip()]
         if not clauses:
             return None
@@ -279,7 +299,7 @@ class KeywordIndex:
             clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)))
 
         for phrase in parsed.phrases:  # a quoted phrase is required, not just ranked higher
-            q = self.text_query([phrase])
+            q = self.match_query([phrase])
             if q is not None:
                 must(q)
         for name in parsed.authors:
@@ -302,13 +322,13 @@ class KeywordIndex:
         if parsed.paper_ids is not None:  # the papers a claim: filter allows (the service looked them up)
             must(self._ids_query(parsed.paper_ids))
         for part in parsed.excluded:
-            q = self.text_query([part])
+            q = self.match_query([part])
             if q is not None:
                 clauses.append((tantivy.Occur.MustNot, q))
         return clauses
 
     def _query(self, parsed: ParsedQuery, restrict: Sequence[int] | None = None) -> tantivy.Query | None:
-        text = self.text_query([*_words(parsed.terms), *parsed.phrases])
+        text = self.text_query(parsed.terms, parsed.phrases)
         clauses = self.filter_query(parsed)
         if restrict is not None:
             ids = self._ids_query(restrict)
@@ -357,6 +377,11 @@ class KeywordIndex:
         if not (parsed.has_filters or parsed.phrases):
             return set(paper_ids)
         return set(self.scores(replace(parsed, terms=[]), paper_ids))
+
+    def contains(self, phrase: str) -> bool:
+        """Whether any paper has ``phrase`` (a word or an exact phrase) in its title, abstract or authors."""
+        query = self.match_query([phrase])
+        return query is not None and bool(self.searcher().search(query, 1, count=False).hits)
 
     def lookup_arxiv_id(self, arxiv_id: str) -> int | None:
         return self._lookup("arxiv_id", arxiv_id)

@@ -41,6 +41,11 @@ MODES = ("hybrid", "keyword", "semantic")
 MAX_LIMIT = 1000
 FILTER_DEPTHS = (4, 16, 64)  # how much deeper semantic search looks when filters drop its candidates
 QUERY_VECTORS = 1024  # query embeddings kept (1.5 kB each): the next page or another filter reuses one
+# A query none of whose words is in any paper answers nothing when its best semantic score is below this.
+# Real queries always shared a word with the store (every SciFact and NFCorpus query, every arXiv title
+# tried), so only made-up or wholly misspelt words meet the floor; made-up words scored 0.24-0.45 (median
+# 0.31) on SciFact, ``zzqxv qwrtplk vbnmxe`` 0.36 (docs/benchmarks.md, "No answers from nowhere").
+NO_MATCH_FLOOR = 0.40
 
 
 class PaperNotFound(LookupError):
@@ -99,6 +104,7 @@ class SearchResults:
     query: str
     took_ms: float
     complete: bool = True  # False: semantic search was asked for but did not answer in time
+    notice: str | None = None  # how the query was loosened to find anything (shown beside the results)
 
 
 class SearchService:
@@ -222,15 +228,29 @@ class SearchService:
         if not 1 <= limit <= MAX_LIMIT or offset < 0:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT} and offset not negative")
         parsed = parse_query(query)
-        complete = True
+        complete, notice = True, None
         if parsed.arxiv_id:
             hits, total, used = self._by_id(parsed.arxiv_id), 0, "id"
             total = len(hits)
             hits = hits[offset : offset + limit]
         else:
+            parsed, notice = self._loosen_phrases(parsed)
             hits, total, used, complete = self._ranked(parsed, mode, limit, offset, semantic_timeout)
         took = (time.perf_counter() - started) * 1000
-        return SearchResults(hits=hits, total=total, mode=used, query=query, took_ms=took, complete=complete)
+        return SearchResults(
+            hits=hits, total=total, mode=used, query=query, took_ms=took, complete=complete, notice=notice
+        )
+
+    def _loosen_phrases(self, parsed: ParsedQuery) -> tuple[ParsedQuery, str | None]:
+        """Quoted phrases that no paper contains become plain words, and the notice that says so: a
+        natural-language query quoting a title it half remembers should not come back empty."""
+        missing = [phrase for phrase in parsed.phrases if not self.keyword.contains(phrase)]
+        if not missing:
+            return parsed, None
+        kept = [phrase for phrase in parsed.phrases if phrase not in missing]
+        loosened = replace(parsed, terms=[*parsed.terms, *missing], phrases=kept)
+        quoted = ", ".join(f'"{phrase}"' for phrase in missing)
+        return loosened, f"no paper contains the exact phrase {quoted}: showing papers with its words"
 
     def _by_id(self, arxiv_id: str) -> list[SearchHit]:
         pid = self.keyword.lookup_arxiv_id(arxiv_id)
@@ -308,6 +328,8 @@ class SearchService:
         query = self._query_vector(embedder, parsed.text)
         depth = max(self.settings.search_candidates, wanted)
         scored = self._semantic_scores(dict(self._filtered_neighbours(parsed, vectors, query, depth)), query)
+        if _far(scored) and not self.keyword.search(parsed, limit=1, count=False).ids:
+            return []
         return sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:wanted]
 
     def _neighbours(
@@ -358,7 +380,10 @@ class SearchService:
         only_keyword = vectors.present([pid for pid in bm25 if pid not in cosine])
         if only_keyword:
             cosine.update(zip(only_keyword, (vectors.get(only_keyword) @ query).tolist(), strict=True))
-        fused = fuse(bm25, self._semantic_scores(cosine, query), self.settings.search_hybrid_weight)
+        scored = self._semantic_scores(cosine, query)
+        if not bm25 and _far(scored):
+            return [], 0, False
+        fused = fuse(bm25, scored, self.settings.search_hybrid_weight)
         return fused, max(kw.total, len(fused)), False
 
     def _by_claimed_factor(
@@ -407,9 +432,13 @@ class SearchService:
 
     # -- maintenance ---------------------------------------------------------------------------------
 
-    def update(self, *, progress: bool = False) -> dict[str, int]:
-        """Index what changed in the store since the last update."""
-        counts = indexer.catch_up(self.settings, self.engine, embedder=self.embedder(), progress=progress)
+    def update(self, *, progress: bool = False, use_model: bool = True) -> dict[str, int]:
+        """Index what changed in the store since the last update (``use_model=False``: keyword index only,
+        nothing is embedded)."""
+        embedder = self.embedder() if use_model else None
+        counts = indexer.catch_up(
+            self.settings, self.engine, embedder=embedder, use_model=use_model, progress=progress
+        )
         self._after_write()
         return counts
 
@@ -423,6 +452,11 @@ class SearchService:
         self.__dict__.pop("keyword", None)
         with self._lock:
             self._opened.clear()
+
+
+def _far(semantic: dict[int, float]) -> bool:
+    """Whether even the nearest paper is too far for a query with no word in common to mean anything."""
+    return max(semantic.values(), default=0.0) < NO_MATCH_FLOOR
 
 
 def index_exists(settings: Settings) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 
 import pytest
 from sqlalchemy import Engine, select
@@ -16,13 +17,20 @@ from paperwire.search.service import SearchService
 Store = tuple[Settings, Engine]
 
 
+def _z(values: list[float]) -> list[float]:
+    mean, spread = statistics.fmean(values), statistics.pstdev(values)
+    return [(v - mean) / spread for v in values]
+
+
 def test_fusion_prefers_candidates_both_signals_like() -> None:
     bm25 = {1: 10.0, 2: 9.0, 3: 1.0}
     cosine = {1: 0.20, 2: 0.60, 3: 0.62, 4: 0.61}
-    ranked = [pid for pid, _ in fuse(bm25, cosine, 0.5)]
-    # 2: 0.5*0.9 + 0.5*0.60 = 0.75; 1: 0.5 + 0.1 = 0.6; 3: 0.05 + 0.31 = 0.36; 4: 0 + 0.305
-    assert ranked == [2, 1, 3, 4]
-    assert dict(fuse(bm25, cosine, 0.5))[4] == pytest.approx(0.305)
+    fused = dict(fuse(bm25, cosine, 0.5))
+    zb, zc = _z([10.0, 9.0, 1.0, 0.0]), _z([0.20, 0.60, 0.62, 0.61])
+    for i, pid in enumerate((1, 2, 3, 4)):
+        assert fused[pid] == pytest.approx(0.5 * zb[i] + 0.5 * zc[i])
+    # 2 is near the top of both; 1 tops BM25 but is far in meaning
+    assert [pid for pid, _ in fuse(bm25, cosine, 0.5)] == [2, 3, 4, 1]
 
 
 def test_fusion_weight_moves_between_the_two_rankings() -> None:
@@ -32,12 +40,21 @@ def test_fusion_weight_moves_between_the_two_rankings() -> None:
     assert [p for p, _ in fuse(bm25, cosine, 0.0)] == [3, 2, 1]
 
 
-def test_fusion_scores_are_exact_and_ties_break_on_id() -> None:
-    fused = dict(fuse({5: 4.0, 6: 2.0}, {5: 0.5, 6: 0.5, 7: 0.5}, 0.25))
-    assert fused[5] == pytest.approx(0.25 * 1.0 + 0.75 * 0.5)
-    assert fused[6] == pytest.approx(0.25 * 0.5 + 0.75 * 0.5)
-    assert fused[7] == pytest.approx(0.75 * 0.5)
+def test_each_signal_counts_by_how_far_it_separates_the_candidates() -> None:
+    """Scaling either signal (a longer query's larger BM25, cosines bunched together) changes nothing."""
+    bm25 = {1: 3.0, 2: 2.5, 3: 1.0}
+    cosine = {1: 0.40, 2: 0.44, 3: 0.45}
+    scaled = fuse({p: 7 * s for p, s in bm25.items()}, {p: 0.1 + s / 4 for p, s in cosine.items()}, 0.4)
+    plain = fuse(bm25, cosine, 0.4)
+    assert [p for p, _ in scaled] == [p for p, _ in plain]
+    assert [s for _, s in scaled] == pytest.approx([s for _, s in plain])
+
+
+def test_a_signal_that_is_the_same_everywhere_adds_nothing_and_ties_break_on_id() -> None:
     assert [p for p, _ in fuse({}, {9: 0.4, 8: 0.4}, 0.5)] == [8, 9]
+    fused = fuse({}, {9: 0.2, 8: 0.4}, 0.5)
+    assert [p for p, _ in fused] == [8, 9]
+    assert [s for _, s in fused] == pytest.approx([0.5, -0.5])
 
 
 def test_reciprocal_rank_fusion_by_hand() -> None:

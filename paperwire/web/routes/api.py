@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -244,6 +245,7 @@ def _daily_papers(
 @router.get("/papers/search", response_model=list[DailyPaperOut], summary="Search papers")
 async def api_search(
     request: Request,
+    response: Response,
     db: SessionDep,
     q: Annotated[str, Query(max_length=500, description="Query, in the search syntax of /about")] = "",
     claim: Annotated[
@@ -260,6 +262,8 @@ async def api_search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
 ) -> list[DailyPaperOut]:
+    """The body is Hugging Face's list; ``X-Total-Count`` says how many papers match (0: none) and
+    ``X-Search-Notice`` (URL-encoded) how the query was loosened, when it was."""
     query = " ".join(
         [
             q.strip(),
@@ -275,6 +279,9 @@ async def api_search(
             results = get_search(request).search(query, mode=mode, limit=limit)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
+        response.headers["X-Total-Count"] = str(results.total)
+        if results.notice:
+            response.headers["X-Search-Notice"] = quote(results.notice)
         rows = items_for_hits(db, None, results.hits)
         found = claims_for(db, [row.paper.id for row in rows])
         return [daily_out(row.paper, row.entry, None, found.get(row.paper.id, ())) for row in rows]

@@ -106,6 +106,7 @@ async def search_page(
             total=results.total,
             took_ms=results.took_ms,
             mode_used=results.mode,
+            notice=results.notice,
             query=query,
             q=q,
             page=p,
