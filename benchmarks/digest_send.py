@@ -32,6 +32,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings, load_settings
+from paperwire.daily.trending import TrendingSettings
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import Paper
 from paperwire.db.session import make_engine
@@ -42,7 +43,6 @@ from paperwire.digest.render import DigestRenderer, sections_for
 from paperwire.digest.sender import deliver, plan
 from paperwire.digest.subscriptions import import_confirmed
 from paperwire.digest.tokens import Links
-from paperwire.feed.trending import TrendingSettings
 from paperwire.ingest.runner import run_ingest
 from paperwire.mail.smtp import SmtpConfig, connect
 from paperwire.search.query import parse_query

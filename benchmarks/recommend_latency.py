@@ -6,7 +6,7 @@
 What one cache miss costs (a page view after the library changed; other views read the cached result):
 
 1. **Embedding model over 1M vectors.** Fit the recommender's class-balanced linear SVM
-   (``paperwire.library.model.fit``) on the tag's 10 vectors against 1,000 background vectors, then
+   (``paperwire.library.ranker.fit``) on the tag's 10 vectors against 1,000 background vectors, then
    rank by ``w . x``: (a) exact, one float32 matrix-vector product over all 1M rows; (b) only the newest
    ``--recent`` rows (recommendations are of recent papers; a contiguous slice); (c) with ``--hnsw``,
    an HNSW pre-filter (hnswlib, M=16, efC=100, ef=K) for the K=2,000 rows nearest to ``w/|w|``, re-ranked
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from paperwire.library import model as rec
+from paperwire.library import ranker
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv-daily"
 DIM = 384
@@ -91,11 +91,11 @@ def load_texts(limit: int) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def fit_vectors(matrix: np.ndarray, tag: np.ndarray, background: np.ndarray) -> rec.Model:
+def fit_vectors(matrix: np.ndarray, tag: np.ndarray, background: np.ndarray) -> ranker.Model:
     """The recommender's own fit, over the training rows' embeddings only (the embedding block)."""
     rows = np.concatenate([tag, background])
     train = matrix[rows]
-    features = rec.Features(
+    features = ranker.Features(
         matrix=sp.csr_matrix(train),
         text=sp.csr_matrix((len(rows), 1), dtype=np.float32),
         terms=np.array([""]),
@@ -104,7 +104,7 @@ def fit_vectors(matrix: np.ndarray, tag: np.ndarray, background: np.ndarray) -> 
         n_authors=0,
         embeddings=train,
     )
-    return rec.fit(features, list(range(len(tag))), list(range(len(tag), len(rows))))
+    return ranker.fit(features, list(range(len(tag))), list(range(len(tag), len(rows))))
 
 
 def top(scores: np.ndarray, k: int = TOP) -> np.ndarray:
@@ -202,7 +202,7 @@ def main() -> None:
     vectors = real[: len(papers)] if len(real) >= len(papers) else None
     texts = [f"{t}. {a}" for t, a, _ in papers]
     t0 = time.perf_counter()
-    space = rec.fit_text(texts[:POOL])
+    space = ranker.fit_text(texts[:POOL])
     results[f"pool_tfidf_fit_ms_once_per_pool_{POOL}"] = round((time.perf_counter() - t0) * 1000, 1)
     full_t = []
     for repeat in range(5):
@@ -210,15 +210,15 @@ def main() -> None:
         tag_rows = list(range(POOL + repeat * 10, POOL + repeat * 10 + 10))  # saved earlier: outside the pool
         ids = list(range(POOL)) + tag_rows
         text = sp.vstack([space.matrix, space.transform([texts[i] for i in tag_rows])], format="csr")
-        corpus = rec.Corpus(
+        corpus = ranker.Corpus(
             ids, [], [list(papers[i][2]) for i in ids], None if vectors is None else vectors[ids]
         )
-        features = rec.build_features(corpus, text=text, terms=space.terms)
+        features = ranker.build_features(corpus, text=text, terms=space.terms)
         tag = list(range(POOL, POOL + 10))
-        model = rec.fit(features, tag, rng.choice(POOL, BACKGROUND, replace=False).tolist())
-        scores = rec.scores(features, model, list(range(POOL)))
+        model = ranker.fit(features, tag, rng.choice(POOL, BACKGROUND, replace=False).tolist())
+        scores = ranker.scores(features, model, list(range(POOL)))
         for row in top(scores, 100):
-            rec.explain(features, model, int(row), tag)
+            ranker.explain(features, model, int(row), tag)
         full_t.append((time.perf_counter() - t0) * 1000)
     results[f"full_model_miss_pool_{POOL}"] = stats(full_t)
     results["full_model_features"] = "tf-idf + authors" + (" + embeddings" if vectors is not None else "")

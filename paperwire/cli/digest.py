@@ -22,6 +22,7 @@ import click
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.clock import utcnow
+from paperwire.daily.daily import latest_day
 from paperwire.db.migrate import upgrade
 from paperwire.db.session import make_sessionmaker, session_scope
 from paperwire.digest import outbox, subscriptions
@@ -31,7 +32,6 @@ from paperwire.digest.models import CADENCES
 from paperwire.digest.schedule import run_schedule
 from paperwire.digest.sender import preview as render_preview
 from paperwire.digest.sender import send_digests
-from paperwire.feed.daily import latest_day
 from paperwire.mail.smtp import MailError, SmtpConfig
 from paperwire.search import QueryError
 

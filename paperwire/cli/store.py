@@ -47,8 +47,8 @@ def daily(app: AppContext, day: dt.date | None, limit: int, as_json: bool) -> No
     from rich.table import Table
     from rich.text import Text
 
+    from paperwire.daily.daily import adjacent_days, daily_list, latest_day
     from paperwire.db.session import make_sessionmaker
-    from paperwire.feed.daily import adjacent_days, daily_list, latest_day
 
     with make_sessionmaker(app.engine)() as session:
         when = day or latest_day(session)

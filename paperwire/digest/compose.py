@@ -5,7 +5,7 @@ since the previous weekday, so Monday's covers the weekend; a weekly one covers 
 its date. Windows overlap on purpose (late arrivals still make it): the record of papers already sent
 (``digest_sent_papers``) is what guarantees no paper reaches the same subscriber twice.
 
-Sections, in order and without repeats: trending (``paperwire.feed.trending``), new papers matching
+Sections, in order and without repeats: trending (``paperwire.daily.trending``), new papers matching
 saved searches, new papers by followed authors, new papers in chosen categories. A subscription tied to
 an account also covers the searches saved and the authors and categories followed in its library
 (``paperwire.library.saved``), so they need not be entered twice. Composing is done for all
@@ -25,11 +25,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
+from paperwire.daily.daily import best_upvotes
+from paperwire.daily.trending import TrendingSettings, trending
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.digest.matching import MatchDoc, PaperMatcher
 from paperwire.digest.models import SentPaper, Subscription
-from paperwire.feed.daily import best_upvotes
-from paperwire.feed.trending import TrendingSettings, trending
 from paperwire.library.models import Follow, SavedSearch
 
 SECTIONS = {  # section key -> heading, in digest order

@@ -27,6 +27,7 @@ from paperwire.claims import Claim
 from paperwire.claims.store import claims_for
 from paperwire.clock import utcnow
 from paperwire.config import Settings
+from paperwire.daily.daily import best_upvotes
 from paperwire.db.models import Paper
 from paperwire.db.papers import by_ids
 from paperwire.db.session import make_sessionmaker
@@ -35,7 +36,6 @@ from paperwire.digest.compose import Composition, Period, compose
 from paperwire.digest.models import OutboxEmail, Subscription
 from paperwire.digest.render import DigestRenderer, OutgoingMail, digest_message_id, sections_for
 from paperwire.digest.tokens import Links
-from paperwire.feed.daily import best_upvotes
 from paperwire.mail.smtp import Connection, PermanentMailError, SmtpConfig, TemporaryMailError
 
 log = logging.getLogger(__name__)

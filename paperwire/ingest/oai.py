@@ -131,6 +131,19 @@ def _text(element: Any, path: str) -> str | None:
     return found.strip() or None if isinstance(found, str) else None
 
 
+def _shared_fields(meta: Any, ns: str) -> dict[str, Any]:
+    """The fields arXivRaw and arXiv write alike."""
+    return {
+        "title": _text(meta, f"{ns}title"),
+        "abstract": _text(meta, f"{ns}abstract"),
+        "categories": (_text(meta, f"{ns}categories") or "").split(),
+        "doi": _text(meta, f"{ns}doi"),
+        "journal_ref": _text(meta, f"{ns}journal-ref"),
+        "comments": _text(meta, f"{ns}comments"),
+        "license": _text(meta, f"{ns}license"),
+    }
+
+
 def _raw_record(meta: Any, ns: str, where: str) -> Record:
     """arXivRaw: every version with its date, and the authors as one string."""
     record_id = _text(meta, f"{ns}id")
@@ -145,17 +158,11 @@ def _raw_record(meta: Any, ns: str, where: str) -> Record:
     return build_record(
         where,
         arxiv_id=record_id,
-        title=_text(meta, f"{ns}title"),
-        abstract=_text(meta, f"{ns}abstract"),
         authors=split_authors(authors) if authors else [],
         version=version,
-        categories=(_text(meta, f"{ns}categories") or "").split(),
         published=published,
         updated=updated,
-        doi=_text(meta, f"{ns}doi"),
-        journal_ref=_text(meta, f"{ns}journal-ref"),
-        comments=_text(meta, f"{ns}comments"),
-        license=_text(meta, f"{ns}license"),
+        **_shared_fields(meta, ns),
     )
 
 
@@ -178,16 +185,10 @@ def _arxiv_record(meta: Any, ns: str, where: str) -> Record:
     return build_record(
         where,
         arxiv_id=record_id,
-        title=_text(meta, f"{ns}title"),
-        abstract=_text(meta, f"{ns}abstract"),
         authors=[a for a in authors if a],
-        categories=(_text(meta, f"{ns}categories") or "").split(),
         published=published,
         updated=updated,
-        doi=_text(meta, f"{ns}doi"),
-        journal_ref=_text(meta, f"{ns}journal-ref"),
-        comments=_text(meta, f"{ns}comments"),
-        license=_text(meta, f"{ns}license"),
+        **_shared_fields(meta, ns),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from paperwire.config import Settings
-from paperwire.library import model as rec
+from paperwire.library import ranker
 from paperwire.library.errors import LibraryError
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 
@@ -168,9 +168,9 @@ def evaluate(
     )
     n = len(listing.arxiv_ids)
     texts = [f"{t}. {a}" for t, a in zip(listing.titles, listing.abstracts, strict=True)]
-    corpus = rec.Corpus(list(range(n)), texts, listing.authors, vectors)
-    features = rec.build_features(corpus)
-    no_authors = rec.without_authors(features)
+    corpus = ranker.Corpus(list(range(n)), texts, listing.authors, vectors)
+    features = ranker.build_features(corpus)
+    no_authors = ranker.without_authors(features)
     day = np.asarray(listing.day)
     recency = day * n + np.arange(n)  # newer day first; within a day, later in the file first
     methods = ("recommender", "nearest", "recency", "recommender_without_authors", "nearest_same_features")
@@ -191,12 +191,12 @@ def evaluate(
             int(r) for r in rng.choice(n, size=min(BACKGROUND, n), replace=False) if r not in set(tag)
         ]
         ranked = {
-            "recommender": _top(rec.scores(features, rec.fit(features, tag, background)), candidates),
+            "recommender": _top(ranker.scores(features, ranker.fit(features, tag, background)), candidates),
             "recommender_without_authors": _top(
-                rec.scores(no_authors, rec.fit(no_authors, tag, background)), candidates
+                ranker.scores(no_authors, ranker.fit(no_authors, tag, background)), candidates
             ),
-            "nearest": _top(rec.nearest_scores(features, tag), candidates),
-            "nearest_same_features": _top(rec.nearest_scores(features, tag, space="all"), candidates),
+            "nearest": _top(ranker.nearest_scores(features, tag), candidates),
+            "nearest_same_features": _top(ranker.nearest_scores(features, tag, space="all"), candidates),
             "recency": _top(recency.astype(np.float64), candidates),
         }
         for method, ranking in ranked.items():

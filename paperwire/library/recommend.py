@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
-from paperwire.library import model as rec
+from paperwire.library import ranker
 from paperwire.library.feedback import ratings
 from paperwire.library.tags import get_tag, saved_paper_ids
 
@@ -34,7 +34,7 @@ MODEL_VERSION = 1
 CACHED_ITEMS = 100
 _POOLS_LOCK = threading.Lock()
 # One pool at a time (the newest papers): its ids, texts and fitted tf-idf.
-_POOLS: LRUCache[str, tuple[list[int], dict[int, tuple[str, str, list[str]]], rec.TextSpace]] = LRUCache(1)
+_POOLS: LRUCache[str, tuple[list[int], dict[int, tuple[str, str, list[str]]], ranker.TextSpace]] = LRUCache(1)
 BACKGROUND = 1000
 COLD_START = (
     "Nothing to learn from yet: save a few papers (search, then save them under a tag), "
@@ -144,7 +144,7 @@ def _text(row: tuple[str, str, list[str]]) -> str:
 
 def _pool_space(
     session: Session, pool: list[int]
-) -> tuple[list[int], dict[int, tuple[str, str, list[str]]], rec.TextSpace]:
+) -> tuple[list[int], dict[int, tuple[str, str, list[str]]], ranker.TextSpace]:
     """The pool's texts and tf-idf, fitted once per pool (the same for every user) and kept in memory.
 
     Fitting tf-idf is most of a cache miss's cost; with it shared, a library change costs one
@@ -161,7 +161,7 @@ def _pool_space(
             ).all()
         }
         ids = [i for i in pool if i in rows]
-        cached = (ids, rows, rec.fit_text([_text(rows[i]) for i in ids]))
+        cached = (ids, rows, ranker.fit_text([_text(rows[i]) for i in ids]))
         with _POOLS_LOCK:
             _POOLS[key] = cached
     ids, rows, space = cached
@@ -195,19 +195,19 @@ def _train_and_rank(
     from paperwire.search import vectors_for
 
     vectors = vectors_for(settings, ids)
-    corpus = rec.Corpus(ids, [], [rows[i][2] for i in ids], vectors)
+    corpus = ranker.Corpus(ids, [], [rows[i][2] for i in ids], vectors)
     text = sp.vstack([space.matrix, space.transform([_text(rows[i]) for i in extra])], format="csr")
-    features = rec.build_features(corpus, text=text, terms=space.terms)
+    features = ranker.build_features(corpus, text=text, terms=space.terms)
     where = features.row_of
     pos_rows = [where[p] for p in positives if p in where]
-    model = rec.fit(
+    model = ranker.fit(
         features,
         pos_rows,
         [where[p] for p in background if p in where],
         [where[p] for p in explicit if p in where],
     )
     cand_rows = [where[p] for p in candidates if p in where]
-    scores = rec.scores(features, model, cand_rows)
+    scores = ranker.scores(features, model, cand_rows)
     order = np.argsort(-scores, kind="stable")[:limit]
     titles = {i: (rows[i][0]) for i in positives if i in rows}
     shown = [ids[cand_rows[int(k)]] for k in order] + positives
@@ -221,7 +221,7 @@ def _train_and_rank(
     for k in order:
         row = cand_rows[int(k)]
         pid = ids[row]
-        reason = rec.explain(features, model, row, pos_rows)
+        reason = ranker.explain(features, model, row, pos_rows)
         day = published.get(pid)
         items.append(
             Recommended(

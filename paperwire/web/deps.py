@@ -23,6 +23,7 @@ from jinja2.utils import url_quote
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
 from paperwire.accounts.sessions import user_for_api_token, user_for_session
@@ -257,6 +258,11 @@ templates.env.globals["csrf_input"] = csrf_input
 templates.env.globals["csrf_value"] = csrf_value
 templates.env.filters["claim_label"] = claim_label
 templates.env.globals["mark_claims"] = mark_claims
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: object) -> _TemplateResponse:
+    """A page from ``templates``."""
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def authors_text(authors: list[str], limit: int = 6) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from paperwire.accounts.ratelimit import RateLimited
 from paperwire.accounts.service import AccountError, BadCredentials, EmailTaken
 from paperwire.accounts.tokens import InvalidToken
+from paperwire.daily.periods import BadPeriod
+from paperwire.daily.submit import AlreadySubmitted, NotFoundOnArxiv, SubmitError, TooOld
+from paperwire.daily.votes import NotListed, UnknownPaper, VoteConflict
 from paperwire.digest.tokens import TokenError
-from paperwire.feed.periods import BadPeriod
-from paperwire.feed.submit import AlreadySubmitted, NotFoundOnArxiv, SubmitError, TooOld
-from paperwire.feed.votes import NotListed, UnknownPaper, VoteConflict
 from paperwire.library.errors import LibraryError, NotFound
 from paperwire.papers.ids import InvalidArxivId
 

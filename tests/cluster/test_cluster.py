@@ -37,10 +37,10 @@ import paperwire.sample
 from paperwire.accounts.service import create_user
 from paperwire.accounts.sessions import create_api_token
 from paperwire.config import load_settings
+from paperwire.daily.models import Vote
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.session import make_engine
-from paperwire.feed.models import Vote
 from paperwire.ingest.runner import run_ingest
 from paperwire.search import indexer
 from paperwire.search.embed import load_embedder

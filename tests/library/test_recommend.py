@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
-from paperwire.library import model, tags
+from paperwire.library import ranker, tags
 from paperwire.library.feedback import rate
 from paperwire.library.recommend import COLD_START, recommend
 
@@ -81,21 +81,24 @@ def test_negatives_are_respected(sqlite_session: Session, settings: Settings) ->
 
 def test_an_explicit_negative_pushes_similar_papers_down(sqlite_session: Session) -> None:
     papers = list(sqlite_session.query(Paper).order_by(Paper.arxiv_id))
-    corpus = model.Corpus(
+    corpus = ranker.Corpus(
         [p.id for p in papers], [f"{p.title}. {p.abstract}" for p in papers], [p.authors for p in papers]
     )
-    features = model.build_features(corpus)
+    features = ranker.build_features(corpus)
     diffusion = [features.row_of[p.id] for p in _topic(papers, "diffusion")]
     positives, rejected, rest = diffusion[:6], diffusion[6], diffusion[7:]
     background = [r for r in range(len(papers)) if r not in diffusion][:150]
     # the rejected paper's nearest neighbour among the other diffusion papers
     sims = (features.text[rest] @ features.text[rejected].T).toarray().ravel()
     neighbour = rest[int(sims.argmax())]
-    plain = model.fit(features, positives, background)
-    with_negative = model.fit(features, positives, background, [rejected])
-    assert model.scores(features, with_negative, [rejected])[0] < model.scores(features, plain, [rejected])[0]
+    plain = ranker.fit(features, positives, background)
+    with_negative = ranker.fit(features, positives, background, [rejected])
     assert (
-        model.scores(features, with_negative, [neighbour])[0] < model.scores(features, plain, [neighbour])[0]
+        ranker.scores(features, with_negative, [rejected])[0] < ranker.scores(features, plain, [rejected])[0]
+    )
+    assert (
+        ranker.scores(features, with_negative, [neighbour])[0]
+        < ranker.scores(features, plain, [neighbour])[0]
     )
 
 

@@ -23,10 +23,10 @@ from paperwire.accounts.models import User
 from paperwire.accounts.sessions import create_api_token, start_session
 from paperwire.accounts.tokens import csrf_token
 from paperwire.config import Settings
+from paperwire.daily.models import Vote
+from paperwire.daily.votes import VoteResult, toggle_vote
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.session import make_engine
-from paperwire.feed.models import Vote
-from paperwire.feed.votes import VoteResult, toggle_vote
 
 USERS = 200
 PAPER = "2606.26740"  # listed on 2026-06-30 in the bundled sample

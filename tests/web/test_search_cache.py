@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from web.site import DAY, FIXTURES, make_user, sign_in
 
 from paperwire.config import Settings
-from paperwire.feed.votes import set_vote
+from paperwire.daily.votes import set_vote
 from paperwire.ingest.runner import run_ingest
 from paperwire.search.indexer import catch_up
 
@@ -117,4 +117,4 @@ def test_search_cache_is_bounded_and_keyed_on_the_whole_request(
     assert first and not set(first) & set(second_page)
     assert keyword  # another mode is another entry, not the hybrid page's
     search = client.app.state.search  # type: ignore[attr-defined]
-    assert 1 <= len(search._searches) <= search._searches.size
+    assert 1 <= len(search._searches) <= search._searches.maxsize

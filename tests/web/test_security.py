@@ -34,9 +34,9 @@ from paperwire.accounts.models import ApiToken, User
 from paperwire.accounts.service import create_user
 from paperwire.accounts.sessions import create_api_token
 from paperwire.config import Settings
+from paperwire.daily.models import Vote
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.session import make_engine
-from paperwire.feed.models import Vote
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 PASSWORD = "correct horse battery staple"

@@ -40,11 +40,11 @@ from paperwire.web.deps import (
     RowId,
     SessionDep,
     SettingsDep,
+    render,
     session_signer,
     session_token,
 )
 from paperwire.web.errors import status_for
-from paperwire.web.views import render
 
 router = APIRouter(include_in_schema=False)
 

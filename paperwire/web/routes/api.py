@@ -21,24 +21,19 @@ from paperwire.claims import Claim
 from paperwire.claims.labels import label as claim_label
 from paperwire.claims.store import claims_for
 from paperwire.config import Settings
+from paperwire.daily.daily import ListedPaper, daily_list, paper_with_entry
+from paperwire.daily.periods import Period, parse_month, parse_week, period_list
+from paperwire.daily.submit import arxiv_fetcher, submit_paper
+from paperwire.daily.trending import TrendingSettings, trending
+from paperwire.daily.votes import set_vote
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow
-from paperwire.feed.daily import ListedPaper, daily_list, paper_with_entry
-from paperwire.feed.periods import Period, parse_month, parse_week, period_list
-from paperwire.feed.submit import arxiv_fetcher, submit_paper
-from paperwire.feed.trending import TrendingSettings, trending
-from paperwire.feed.votes import set_vote
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import CurrentUser, SessionDep, SettingsDep, run_page_work
+from paperwire.web.listing import cached_latest_day, forget_latest_day, items_for_hits, trending_now
 from paperwire.web.pagecache import cached_json, forget_pages
 from paperwire.web.routes.submit import today
 from paperwire.web.searching import get_search
-from paperwire.web.views import (
-    cached_latest_day,
-    forget_latest_day,
-    items_for_hits,
-    trending_now,
-)
 
 
 class ErrorOut(BaseModel):

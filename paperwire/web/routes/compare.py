@@ -15,13 +15,13 @@ from paperwire.claims.extract import KINDS
 from paperwire.claims.store import claims_for
 from paperwire.claims.table import Comparison, PaperRef, comparison
 from paperwire.config import Settings
+from paperwire.daily.daily import daily_list
+from paperwire.daily.periods import parse_month, parse_week, period_list
+from paperwire.daily.trending import TrendingSettings, trending
 from paperwire.db.papers import title_rows
-from paperwire.feed.daily import daily_list
-from paperwire.feed.periods import parse_month, parse_week, period_list
-from paperwire.feed.trending import TrendingSettings, trending
-from paperwire.web.deps import SessionDep, SettingsDep, run_page_work
+from paperwire.web.deps import SessionDep, SettingsDep, render, run_page_work
+from paperwire.web.listing import cached_latest_day, trending_now
 from paperwire.web.searching import get_search
-from paperwire.web.views import cached_latest_day, render, trending_now
 
 router = APIRouter(include_in_schema=False)
 

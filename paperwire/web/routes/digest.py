@@ -26,8 +26,7 @@ from paperwire.digest.tokens import (
 )
 from paperwire.mail.smtp import MailError
 from paperwire.search import QueryError
-from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, csrf_exempt
-from paperwire.web.views import render
+from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, csrf_exempt, render
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Path(min_length=10, max_length=512)]  # a signed token from an email link

@@ -10,18 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from paperwire.config import Settings
-from paperwire.feed.daily import daily_list
-from paperwire.feed.trending import TrendingSettings, trending
+from paperwire.daily.daily import daily_list
+from paperwire.daily.trending import TrendingSettings, trending
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.listing import Item, cached_latest_day, items, items_for_hits, trending_now
 from paperwire.web.searching import get_search
 from paperwire.web.syndication import Format, feed_response
-from paperwire.web.views import (
-    Item,
-    cached_latest_day,
-    items,
-    items_for_hits,
-    trending_now,
-)
 
 router = APIRouter(include_in_schema=False)
 

@@ -27,11 +27,10 @@ from paperwire.library.models import SavedSearch
 from paperwire.library.notes import mark_read, notes_for, read_ids, set_note
 from paperwire.library.recommend import recommend
 from paperwire.search import papers_for
-from paperwire.web.deps import CurrentUser, OptionalUser, RowId, SessionDep, SettingsDep
+from paperwire.web.deps import CurrentUser, OptionalUser, RowId, SessionDep, SettingsDep, render
 from paperwire.web.routes.accounts import safe_next
 from paperwire.web.searching import get_search
 from paperwire.web.syndication import Format, feed_response
-from paperwire.web.views import render
 
 router = APIRouter(tags=["library"])
 TagName = Annotated[str, Field(min_length=1, max_length=tags.MAX_TAG)]

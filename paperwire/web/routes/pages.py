@@ -11,18 +11,18 @@ from sqlalchemy.orm import Session
 from starlette.templating import _TemplateResponse
 
 from paperwire.claims.store import claims_for
+from paperwire.daily.daily import adjacent_days, daily_list, paper_with_entry
+from paperwire.daily.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
+from paperwire.daily.trending import TrendingSettings, trending
+from paperwire.daily.votes import voted_papers
 from paperwire.db.papers import title_rows
-from paperwire.feed.daily import adjacent_days, daily_list, paper_with_entry
-from paperwire.feed.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
-from paperwire.feed.trending import TrendingSettings, trending
-from paperwire.feed.votes import voted_papers
 from paperwire.library.bibtex import bibtex, citation_key
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
-from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, run_page_work
+from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, render, run_page_work
+from paperwire.web.listing import Item, cached_latest_day, items, row_claims, trending_now
 from paperwire.web.pagecache import cached_page
 from paperwire.web.routes.status import history_charts
 from paperwire.web.searching import get_search
-from paperwire.web.views import Item, cached_latest_day, items, render, row_claims, trending_now
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BeforeValidator
 
-from paperwire.web.deps import OptionalUser, SessionDep, run_page_work
+from paperwire.web.deps import OptionalUser, SessionDep, render, run_page_work
+from paperwire.web.listing import items_for_hits, row_claims
 from paperwire.web.searching import get_search
-from paperwire.web.views import items_for_hits, render, row_claims
 
 router = APIRouter(include_in_schema=False)
 

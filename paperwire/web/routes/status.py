@@ -15,9 +15,8 @@ from markupsafe import Markup
 
 from paperwire.status import Day, Month, StatusReport, status_report, store_history
 from paperwire.web.charts import Bar, bar_chart
-from paperwire.web.deps import OptionalUser, SettingsDep, run_page_work
+from paperwire.web.deps import OptionalUser, SettingsDep, render, run_page_work
 from paperwire.web.metrics import exposition
-from paperwire.web.views import render
 
 router = APIRouter()
 

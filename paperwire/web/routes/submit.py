@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperwire.accounts.service import AccountError, list_users, set_disabled
-from paperwire.feed.submit import SubmitError, arxiv_fetcher, recent_submissions, set_hidden, submit_paper
-from paperwire.web.deps import AdminUser, CurrentUser, RowId, SessionDep, SettingsDep
-from paperwire.web.views import forget_latest_day, render
+from paperwire.daily.submit import SubmitError, arxiv_fetcher, recent_submissions, set_hidden, submit_paper
+from paperwire.web.deps import AdminUser, CurrentUser, RowId, SessionDep, SettingsDep, render
+from paperwire.web.listing import forget_latest_day
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from paperwire.feed.votes import toggle_vote
+from paperwire.daily.votes import toggle_vote
 from paperwire.web.deps import CurrentUser, SessionDep
 from paperwire.web.pagecache import forget_pages
 from paperwire.web.routes.accounts import safe_next

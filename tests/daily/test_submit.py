@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import User
 from paperwire.config import load_settings
-from paperwire.db.models import DailyEntry, Paper
-from paperwire.feed.submit import (
+from paperwire.daily.submit import (
     AlreadySubmitted,
     NotFoundOnArxiv,
     SubmitError,
@@ -25,6 +24,7 @@ from paperwire.feed.submit import (
     set_hidden,
     submit_paper,
 )
+from paperwire.db.models import DailyEntry, Paper
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from paperwire.clock import utcnow
+from paperwire.daily.models import Vote
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.upsert import insert_new
-from paperwire.feed.models import Vote
 from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 
 

@@ -1,4 +1,5 @@
-"""Shapes the routes share: list items for templates, trending settings, and the short latest-day cache."""
+"""Paper lists as the pages, feeds and JSON API show them: their rows (``Item``), and the latest list day
+(kept a few seconds: the daily page is the hottest path) with the "now" trending is computed at."""
 
 from __future__ import annotations
 
@@ -12,17 +13,15 @@ from typing import Protocol, TypeVar
 from cachetools import TTLCache
 from fastapi import Request
 from sqlalchemy.orm import Session
-from starlette.templating import _TemplateResponse
 
 from paperwire.accounts.models import User
 from paperwire.claims import Claim
 from paperwire.claims.store import claims_for
 from paperwire.clock import utcnow
+from paperwire.daily.daily import ListedPaper, latest_day
+from paperwire.daily.votes import voted_papers
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow, latest_entries, paper_rows
-from paperwire.feed.daily import ListedPaper, latest_day
-from paperwire.feed.votes import voted_papers
-from paperwire.web.deps import templates
 from paperwire.web.pagecache import forget_pages
 
 R = TypeVar("R")
@@ -104,10 +103,6 @@ def forget_latest_day(request: Request) -> None:
     with _lock:
         cache.clear()
     forget_pages(request)
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: object) -> _TemplateResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def items_for_hits(db: Session, user: User | None, hits: Sequence[HitLike]) -> list[Item]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from paperwire.daily.daily import ListedPaper
 from paperwire.db.models import DailyEntry, Paper
-from paperwire.feed.daily import ListedPaper
 
 WEEK = re.compile(r"(\d{4})-W(\d{2})")
 MONTH = re.compile(r"(\d{4})-(\d{2})")

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from paperwire.feed.daily import adjacent_days
-from paperwire.feed.periods import (
+from paperwire.daily.daily import adjacent_days
+from paperwire.daily.periods import (
     BadPeriod,
     parse_month,
     parse_week,

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from paperwire.accounts.models import User
+from paperwire.daily.models import Vote
+from paperwire.daily.votes import NotListed, UnknownPaper, set_vote, toggle_vote, voted_papers
 from paperwire.db.models import DailyEntry, Paper
-from paperwire.feed.models import Vote
-from paperwire.feed.votes import NotListed, UnknownPaper, set_vote, toggle_vote, voted_papers
 
 PAPER = "2608.19880"  # 163 upvotes on Hugging Face
 
