@@ -7,7 +7,6 @@ Flags on the CLI override these; every field is documented in README's configura
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -67,7 +66,7 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         default=None,
-        description="Signs sessions, CSRF and email tokens; default: generated once and kept in the data directory.",
+        description="Signs sessions, CSRF and email tokens; default: generated once and kept in the database (shared by every node).",
     )
     smtp_url: str = Field(
         default="smtp://127.0.0.1:25",
@@ -227,6 +226,24 @@ class Settings(BaseSettings):
         ge=1,
         description="Papers per indexing batch; progress is saved after each, so an interrupted index resumes.",
     )
+    index_follow: bool = Field(
+        default=True,
+        description=(
+            "`paperwire serve` keeps this node's indexes caught up with the store in a low-priority process"
+            " of its own; false where the indexes are shared or `paperwire index --follow` runs as a service."
+        ),
+    )
+    index_follow_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the follower's checks of the store for new papers.",
+    )
+    ready_max_index_lag: int = Field(
+        default=1000,
+        ge=0,
+        description="`/readyz` answers 503 while this node's indexes miss more papers than this (a new node).",
+    )
     recommend_days: int = Field(
         default=14,
         ge=1,
@@ -245,15 +262,16 @@ class Settings(BaseSettings):
     )
 
     def secret(self) -> str:
-        """The signing key: the configured one, else one generated once and persisted (never per process)."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        self.secret_key = path.read_text().strip()
+        """The signing key: the configured one, else the one kept in the store, so every node signs alike."""
+        if not self.secret_key:
+            from paperwire.db.cluster import shared_secret  # the store's tables, read once per process
+            from paperwire.db.session import make_engine
+
+            engine = make_engine(self.db_url)
+            try:
+                self.secret_key = shared_secret(engine, legacy_file=self.data_dir / "secret_key")
+            finally:
+                engine.dispose()
         return self.secret_key
 
     @property

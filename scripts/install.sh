@@ -13,6 +13,7 @@ APT_TEST_PACKAGES=(
   pg_ctlcluster:postgresql
   chromium:chromium
   wrk:wrk
+  haproxy:haproxy
 )
 # Python extras installed with --test (pyproject.toml lists what each brings).
 TEST_EXTRAS="test,baseline"

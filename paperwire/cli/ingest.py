@@ -21,6 +21,7 @@ from rich.text import Text
 
 from paperwire.cli import AppContext, pass_app
 from paperwire.cli.claims import catch_up as catch_up_claims
+from paperwire.db.cluster import JobLock
 from paperwire.db.migrate import upgrade
 from paperwire.ingest.inputs import InputError
 from paperwire.ingest.runner import run_ingest
@@ -81,7 +82,8 @@ def ingest(
     jsonl, csv      paperwire's generic format (docs/formats.md)
 
     Bad records are reported (where, id, field, reason) and skipped; the rest are stored.
-    Re-running is safe: ingestion is idempotent, and an interrupted or failed run resumes.
+    Re-running is safe: ingestion is idempotent, and an interrupted or failed run resumes. An arxiv-oai
+    harvest runs on one node at a time: started from cron on several, the others find it running and exit.
     From a directory only the files of the source's format are read (.jsonl/.ndjson/.json,
     .csv, .json for hf-daily; .gz too); the others are named and skipped.
 
@@ -93,6 +95,18 @@ def ingest(
     if batch_size:
         app.settings.batch_size = batch_size
     upgrade(app.engine)
+    lock = JobLock(app.engine, f"ingest:{source}:{json.dumps(targets)}") if source == "arxiv-oai" else None
+    if lock is not None and not lock.acquire():
+        click.echo(f"{source}: the same harvest is running on another node or process; nothing to do")
+        return
+    try:
+        _ingest(app, source, targets, as_json, quiet)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _ingest(app: AppContext, source: str, targets: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     err = Console(stderr=True, highlight=False)
     shown = 0
 

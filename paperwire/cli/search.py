@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,54 @@ def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> No
 
 @click.command("index")
 @click.option("--rebuild", is_flag=True, help="Delete the indexes and build them again from the store.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep catching up at low priority until stopped (what `paperwire serve` runs beside the web app).",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Embed on the Ray cluster at ADDRESS (host:port, or 'auto'); the driver writes the indexes.",
+)
+@click.option(
+    "--ray-workers",
+    type=click.IntRange(1),
+    help="Embedding actors on the Ray cluster [default: one per GPU, else one per CPU].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
 @pass_app
-def index_command(app: AppContext, rebuild: bool, as_json: bool) -> None:
+def index_command(
+    app: AppContext,
+    rebuild: bool,
+    follow: bool,
+    ray_address: str | None,
+    ray_workers: int | None,
+    as_json: bool,
+) -> None:
     """Build or update the search indexes (keyword and vectors) from the store. Resumes if interrupted."""
     upgrade(app.engine)
-    service = SearchService(app.settings, app.engine)
-    counts = service.rebuild(progress=not as_json) if rebuild else service.update(progress=not as_json)
+    if follow:
+        _follow(app)
+        return
+    if ray_address:
+        from paperwire.search import RayUnavailable, ray_catch_up
+
+        try:
+            counts = ray_catch_up(
+                app.settings,
+                app.engine,
+                ray_address,
+                workers=ray_workers,
+                rebuild=rebuild,
+                progress=not as_json,
+            )
+        except RayUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        service = SearchService(app.settings, app.engine)
+        counts = service.rebuild(progress=not as_json) if rebuild else service.update(progress=not as_json)
     if as_json:
         click.echo(json.dumps(counts))
         return
@@ -82,6 +124,18 @@ def index_command(app: AppContext, rebuild: bool, as_json: bool) -> None:
         f"keyword index: {counts['keyword_documents']} papers"
         + (f", vectors: {counts['vectors']}" if "vectors" in counts else "")
     )
+
+
+def _follow(app: AppContext) -> None:
+    """Runs until killed: every write is crash-safe, so SIGTERM needs no handler."""
+    import logging
+
+    from paperwire.search import follow_store, lower_priority
+
+    logging.basicConfig(level=logging.INFO, format="paperwire index --follow: %(message)s")
+    lower_priority()
+    with contextlib.suppress(KeyboardInterrupt):
+        follow_store(app.settings, app.engine, interval=app.settings.index_follow_interval)
 
 
 @click.command("search")

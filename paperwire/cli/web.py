@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+
 import click
 from sqlalchemy.orm import Session
 
+from paperwire.accounts.models import User
 from paperwire.accounts.service import (
     AccountError,
     create_user,
@@ -13,6 +19,7 @@ from paperwire.accounts.service import (
     set_disabled,
     set_role,
 )
+from paperwire.accounts.sessions import create_api_token
 from paperwire.cli import AppContext, pass_app
 from paperwire.db.migrate import upgrade
 
@@ -29,10 +36,11 @@ from paperwire.db.migrate import upgrade
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 @pass_app
 def serve(app: AppContext, host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
-    """Run the web app: daily papers, search, paper pages, accounts, JSON API and feeds."""
-    import os
-    import socket
+    """Run the web app: daily papers, search, paper pages, accounts, JSON API and feeds.
 
+    Unless PAPERWIRE_INDEX_FOLLOW=false, it also keeps this node's search indexes caught up with the
+    store (`paperwire index --follow`, at low priority in a process of its own).
+    """
     import uvicorn
     from threadpoolctl import threadpool_limits
 
@@ -47,6 +55,7 @@ def serve(app: AppContext, host: str | None, port: int | None, workers: int | No
 
     upgrade(app.engine)
     app.settings.secret()
+    follower = _start_follower(app) if app.settings.index_follow else None
     # Workers and --reload re-import the app in other processes, which read the settings from the environment.
     os.environ["PAPERWIRE_DATA_DIR"] = str(app.settings.data_dir)
     # Each request thread would otherwise start BLAS and ONNX Runtime thread pools of their own, which
@@ -67,24 +76,38 @@ def serve(app: AppContext, host: str | None, port: int | None, workers: int | No
         stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     click.echo(f"paperwire on http://{host}:{port}/papers (Ctrl+C stops)")
-    uvicorn.run(
-        "paperwire.web.main:app",
-        host=host,
-        port=port,
-        workers=None if reload else (workers or app.settings.web_workers),
-        reload=reload,
-        log_level="warning",
-        access_log=False,  # not shown at log level warning anyway; skips the per-request logging call
-        proxy_headers=app.settings.trust_proxy_headers,
-        # A worker importing the app on a busy 2-core machine can take several seconds; uvicorn's default
-        # 5 s health check would kill and respawn it forever.
-        timeout_worker_healthcheck=60,
-    )
+    try:
+        uvicorn.run(
+            "paperwire.web.main:app",
+            host=host,
+            port=port,
+            workers=None if reload else (workers or app.settings.web_workers),
+            reload=reload,
+            log_level="warning",
+            access_log=False,  # not shown at log level warning anyway; skips the per-request logging call
+            proxy_headers=app.settings.trust_proxy_headers,
+            # A worker importing the app on a busy 2-core machine can take several seconds; uvicorn's default
+            # 5 s health check would kill and respawn it forever.
+            timeout_worker_healthcheck=60,
+        )
+    finally:
+        if follower is not None:
+            follower.terminate()
+            follower.wait(30)
+
+
+def _start_follower(app: AppContext) -> subprocess.Popen[bytes]:
+    """``paperwire index --follow`` for this node's data directory and store, in a process of its own
+    (at low priority: it embeds new papers while the web workers serve); it ends when this process does."""
+    env = dict(os.environ, PAPERWIRE_DATA_DIR=str(app.settings.data_dir))
+    if app.settings.database_url:
+        env["PAPERWIRE_DATABASE_URL"] = app.settings.database_url
+    return subprocess.Popen([sys.executable, "-m", "paperwire", "index", "--follow"], env=env)
 
 
 @click.group()
 def users() -> None:
-    """Manage accounts: create (e.g. the first admin), promote, disable."""
+    """Manage accounts: create (e.g. the first admin), promote, disable, make API tokens."""
 
 
 @users.command("create")
@@ -145,6 +168,20 @@ def users_disable(app: AppContext, email: str, enable: bool) -> None:
     with Session(app.engine) as db:
         set_disabled(db, _user_id(db, email), not enable)
     click.echo(f"{email} is {'enabled' if enable else 'disabled'}")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True, help="What the token is for (shown on /account).")
+@pass_app
+def users_token(app: AppContext, email: str, name: str) -> None:
+    """Print a new API token (pw_...) for the account, for scripts: `Authorization: Bearer TOKEN`."""
+    upgrade(app.engine)
+    with Session(app.engine) as db, db.begin():
+        user = db.get(User, _user_id(db, email))
+        assert user is not None
+        issued = create_api_token(db, user, name)
+    click.echo(issued.token)
 
 
 COMMANDS: list[click.Command] = [serve, users]

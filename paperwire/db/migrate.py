@@ -22,7 +22,26 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises schema upgrades.
+UPGRADE_LOCK = 0x70617065727769  # "paperwi"
+
+
 def upgrade(engine: Engine) -> None:
+    """Nodes starting at the same moment on one PostgreSQL take turns (an advisory lock): Alembic alone
+    would let both run the same migration, and the second fail on what the first created."""
+    if engine.dialect.name != "postgresql":
+        _upgrade(engine)
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": UPGRADE_LOCK})
+        try:
+            _upgrade(engine)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": UPGRADE_LOCK})
+            conn.commit()
+
+
+def _upgrade(engine: Engine) -> None:
     _join_former_branches(engine)
     command.upgrade(alembic_config(engine), "head")
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from paperwire.search.evaluate import BeirError as BeirError
     from paperwire.search.evaluate import evaluate as evaluate_beir
     from paperwire.search.evaluate import load_beir as load_beir
+    from paperwire.search.follow import follow as follow_store
+    from paperwire.search.follow import lower_priority as lower_priority
     from paperwire.search.indexer import index_lag as index_lag
     from paperwire.search.model_export import DISTRIBUTION as DISTRIBUTION
     from paperwire.search.model_export import PACKAGE_VERSION as PACKAGE_VERSION
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from paperwire.search.query import ParsedQuery as ParsedQuery
     from paperwire.search.query import QueryError as QueryError
     from paperwire.search.query import parse_query as parse_query
+    from paperwire.search.ray_embed import RayUnavailable as RayUnavailable
+    from paperwire.search.ray_embed import ray_catch_up as ray_catch_up
     from paperwire.search.service import MODES as MODES
     from paperwire.search.service import PaperNotFound as PaperNotFound
     from paperwire.search.service import SearchHit as SearchHit
@@ -57,10 +61,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
             "cuda_available",
             "document_text",
             "load_embedder",
+            "lower_priority",
         )
     },
     **{name: ("evaluate", name) for name in ("BeirError", "load_beir")},
     "evaluate_beir": ("evaluate", "evaluate"),  # the name ``evaluate`` is the submodule's
+    "follow_store": ("follow", "follow"),
+    "lower_priority": ("follow", "lower_priority"),
     "index_lag": ("indexer", "index_lag"),
     **{
         name: ("model_export", name)
@@ -68,6 +75,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     },
     "export_model": ("model_export", "export"),
     **{name: ("query", name) for name in ("ParsedQuery", "QueryError", "parse_query")},
+    **{name: ("ray_embed", name) for name in ("RayUnavailable", "ray_catch_up")},
     **{
         name: ("service", name)
         for name in ("MODES", "PaperNotFound", "SearchHit", "SearchResults", "SearchService", "index_exists")
@@ -88,6 +96,7 @@ __all__ = [
     "PaperNotFound",
     "ParsedQuery",
     "QueryError",
+    "RayUnavailable",
     "SearchHit",
     "SearchResults",
     "SearchService",
@@ -96,14 +105,17 @@ __all__ = [
     "evaluate_beir",
     "existing_files",
     "export_model",
+    "follow_store",
     "index_exists",
     "index_lag",
     "index_stamp",
     "load_beir",
     "load_embedder",
+    "lower_priority",
     "models_dir",
     "papers_for",
     "parse_query",
+    "ray_catch_up",
     "vectors_for",
     "vectors_stamp",
 ]

@@ -51,6 +51,8 @@ class Backend(Protocol):
 
     def warm(self) -> None: ...
 
+    def model_ready(self) -> bool: ...
+
 
 class AdaptiveSearch:
     """The search service once its index exists, the keyword fallback until then (checked per call)."""
@@ -86,6 +88,10 @@ class AdaptiveSearch:
     def warm(self) -> None:
         """Open the search service and start loading its model in the background, if there is an index."""
         self._backend().warm()
+
+    def model_ready(self) -> bool:
+        """Whether semantic search answers without waiting for the model (for /readyz)."""
+        return self._backend().model_ready()
 
     def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, offset: int = 0) -> SearchResults:
         """Raises ValueError (one line, for the user) for a query whose filters cannot mean anything."""

@@ -109,3 +109,6 @@ class KeywordFallback:
 
     def warm(self) -> None:
         """Nothing to load."""
+
+    def model_ready(self) -> bool:
+        return True

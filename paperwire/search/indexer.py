@@ -10,10 +10,14 @@ one (the model was unavailable); it then catches up on the next run that has the
 
 A paper whose title and abstract did not change keeps its vector: only metadata changes (stars,
 categories) are rewritten in the keyword index.
+
+One writer at a time per data directory (a ``flock`` on ``index/.lock``): ``paperwire serve``'s own
+indexer and a ``paperwire index`` run by hand take turns instead of interleaving their writes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -29,12 +33,13 @@ from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.search.embed import Embedder, ModelUnavailable, load_embedder
 from paperwire.search.keyword import IncompatibleIndex, IndexedPaper, KeywordIndex
-from paperwire.search.ondisk import write_json_atomically
+from paperwire.search.ondisk import MANIFEST, write_json_atomically
 from paperwire.search.sentences import SentenceStore, paper_units, paper_vector
 from paperwire.search.vectors import VectorIndex
 
 PAPERS: Table = Paper.__table__  # type: ignore[assignment]
 STATE_FILE = "state.json"
+LOCK_FILE = ".lock"
 COLUMNS = (
     "id",
     "arxiv_id",
@@ -130,13 +135,47 @@ def _count(engine: Engine, seq: int, pid: int) -> int:
         )
 
 
-def index_lag(settings: Settings, engine: Engine) -> dict[str, int | None]:
-    """Papers in the store that this node's keyword and vector indexes do not hold yet."""
-    state = IndexState.load(index_root(settings))
-    return {
-        "keyword": _count(engine, state.keyword_seq, state.keyword_id),
-        "vectors": _count(engine, state.vector_seq, state.vector_id),
-    }
+@dataclass(frozen=True)
+class IndexLag:
+    """Papers in the store that this data directory's indexes do not hold yet (changed ones included)."""
+
+    keyword: int
+    vectors: int | None  # None: this node has no vector index (semantic search is off)
+    indexed: bool = True  # False: no batch has been committed to this node's indexes yet
+
+    @property
+    def papers(self) -> int:
+        """Not yet searchable through both indexes (the SQL keyword fallback does not count)."""
+        return max(self.keyword, self.vectors or 0)
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {"keyword": self.keyword, "vectors": self.vectors}
+
+
+def index_lag(settings: Settings, engine: Engine) -> IndexLag:
+    """How far behind the store this node's own indexes are, from their cursors (one count query each)."""
+    root = index_root(settings)
+    state = IndexState.load(root)
+    indexed = (keyword_dir(settings) / "meta.json").exists() and (root / STATE_FILE).exists()
+    kw_cursor = (state.keyword_seq, state.keyword_id) if indexed else (0, 0)
+    keyword = _count(engine, *kw_cursor)
+    if not (vector_dir(settings) / MANIFEST).exists():
+        return IndexLag(keyword, None, indexed)
+    vec_cursor = (state.vector_seq, state.vector_id)
+    return IndexLag(keyword, keyword if vec_cursor == kw_cursor else _count(engine, *vec_cursor), indexed)
+
+
+@contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """Held while writing the indexes; a second writer waits for the first (the lock dies with its process)."""
+    root = index_root(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / LOCK_FILE).open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @contextmanager
@@ -192,6 +231,13 @@ def catch_up(
     ``embedder`` defaults to the configured model; when it cannot be loaded the keyword index is
     still updated and ``semantic_unavailable`` is 1 in the counts.
     """
+    with writer_lock(settings):
+        return _catch_up(settings, engine, embedder=embedder, use_model=use_model, progress=progress)
+
+
+def _catch_up(
+    settings: Settings, engine: Engine, *, embedder: Embedder | None, use_model: bool, progress: bool
+) -> dict[str, int]:
     root = index_root(settings)
     state = IndexState.load(root)
     try:
@@ -261,8 +307,9 @@ def rebuild(
 ) -> dict[str, int]:
     """Delete both indexes and their state, then index the whole store again."""
     root = index_root(settings)
-    shutil.rmtree(keyword_dir(settings), ignore_errors=True)
-    shutil.rmtree(vector_dir(settings), ignore_errors=True)
-    shutil.rmtree(sentence_dir(settings), ignore_errors=True)
-    (root / STATE_FILE).unlink(missing_ok=True)
-    return catch_up(settings, engine, embedder=embedder, use_model=use_model, progress=progress)
+    with writer_lock(settings):
+        shutil.rmtree(keyword_dir(settings), ignore_errors=True)
+        shutil.rmtree(vector_dir(settings), ignore_errors=True)
+        shutil.rmtree(sentence_dir(settings), ignore_errors=True)
+        (root / STATE_FILE).unlink(missing_ok=True)
+        return _catch_up(settings, engine, embedder=embedder, use_model=use_model, progress=progress)

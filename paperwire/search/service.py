@@ -162,6 +162,10 @@ class SearchService:
         """Start loading the model in the background (a server calls this as it starts)."""
         self._loading()
 
+    def model_ready(self) -> bool:
+        """Whether the model is loaded (or known missing, or not needed): semantic search will not wait."""
+        return self._model_ready(0)
+
     def vectors(self) -> VectorIndex | None:
         """The vector index as last saved, reopened when ``paperwire index`` has changed it since."""
         index = self._reopened("vectors", indexer.vector_dir(self.settings), VectorIndex.open)

@@ -343,7 +343,7 @@ def status_report(
         days=days,
         gaps=find_gaps(days),
         missing_abstracts=int(missing),
-        index=index_lag(settings, engine),
+        index=index_lag(settings, engine).as_dict(),
         outbox=outbox,
         stale_after_hours=stale_after,
     )

@@ -39,6 +39,7 @@ from paperwire.web.routes import (
     compare,
     digest,
     feeds,
+    health,
     library,
     pages,
     search,
@@ -64,6 +65,7 @@ ROUTERS = (
     votes.router,
     status.router,
     compare.router,
+    health.router,
 )
 STATIC = Path(__file__).with_name("static")
 SWAGGER_UI = "/static/swagger-ui-5.35.0"  # vendored from npm's swagger-ui-dist (Apache-2.0)
