@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -102,32 +103,42 @@ SORT = Annotated[
 ]
 
 
+@dataclass
+class CompareQuery:
+    """The query parameters both views take: what to compare, and by which kind to sort."""
+
+    q: Q = None
+    date: DATE = None
+    week: WEEK = None
+    month: MONTH = None
+    trending: bool = False
+    mode: Mode = "hybrid"
+    sort: SORT = None
+
+    def source(self) -> dict[str, str]:
+        return _source(self.q, self.date, self.week, self.month, self.trending)
+
+
+CompareQueryDep = Annotated[CompareQuery, Depends()]
+
+
 @router.get("/compare", name="compare_page")
 async def compare_page(
-    request: Request,
-    db: SessionDep,
-    settings: SettingsDep,
-    q: Q = None,
-    date: DATE = None,
-    week: WEEK = None,
-    month: MONTH = None,
-    trending: bool = False,
-    mode: Mode = "hybrid",
-    sort: SORT = None,
+    request: Request, db: SessionDep, settings: SettingsDep, ask: CompareQueryDep
 ) -> Response:
-    source = _source(q, date, week, month, trending)
-    params = {**source, **({"mode": mode} if "q" in source else {})}
+    source = ask.source()
+    params = {**source, **({"mode": ask.mode} if "q" in source else {})}
 
     def page() -> Response:
-        heading, table = _build(request, db, settings, source, mode, sort)
+        heading, table = _build(request, db, settings, source, ask.mode, ask.sort)
         return render(
             request,
             "compare.html",
             heading=heading,
             table=table,
-            sort=sort,
+            sort=ask.sort,
             sort_url=lambda kind: "/compare?" + urlencode({**params, "sort": kind}),
-            csv_url="/compare.csv?" + urlencode({**params, **({"sort": sort} if sort else {})}),
+            csv_url="/compare.csv?" + urlencode({**params, **({"sort": ask.sort} if ask.sort else {})}),
         )
 
     return await run_page_work(request, page)
@@ -135,21 +146,12 @@ async def compare_page(
 
 @router.get("/compare.csv", name="compare_csv")
 async def compare_csv(
-    request: Request,
-    db: SessionDep,
-    settings: SettingsDep,
-    q: Q = None,
-    date: DATE = None,
-    week: WEEK = None,
-    month: MONTH = None,
-    trending: bool = False,
-    mode: Mode = "hybrid",
-    sort: SORT = None,
+    request: Request, db: SessionDep, settings: SettingsDep, ask: CompareQueryDep
 ) -> Response:
-    source = _source(q, date, week, month, trending)
+    source = ask.source()
 
     def page() -> Response:
-        _, table = _build(request, db, settings, source, mode, sort)
+        _, table = _build(request, db, settings, source, ask.mode, ask.sort)
         return Response(
             table.csv(settings.base_url.rstrip("/")),
             media_type="text/csv; charset=utf-8",
