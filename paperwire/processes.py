@@ -1,10 +1,11 @@
-"""Worker processes that do not outlive the process that started them."""
+"""Processes: workers that do not outlive the process that started them, and whether a recorded owner lives."""
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
 import os
+import socket
 import threading
 
 
@@ -23,3 +24,28 @@ def exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def this_process() -> str:
+    """How a run or a lock names the process that owns it: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_state(owner: object) -> str:
+    """Whether the process an owner names (``host:pid``, maybe followed by ``:anything``) is ``alive``,
+    ``gone`` (this host has no such process, or the owner names none), or ``unknown`` (another host's)."""
+    if not isinstance(owner, str) or ":" not in owner:
+        return "gone"
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname():
+        return "unknown"
+    if not pid.isdigit():
+        return "gone"
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return "gone"
+    except PermissionError:
+        return "alive"
+    return "alive"

@@ -66,7 +66,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "subscribers": ("digest", "Manage digest subscribers."),
     "unsubscribe": ("digest", "Stop all digests to EMAIL."),
-    "users": ("web", "Manage accounts: create (e.g. the first admin), promote, disable."),
+    "users": ("web", "Manage accounts: create (e.g. the first admin), promote, disable, make API tokens."),
 }
 # The same for `paperwire eval NAME`, from each module's EVAL_COMMANDS list.
 EVAL_COMMANDS: dict[str, tuple[str, str]] = {

@@ -107,7 +107,13 @@ def _print(report: StatusReport) -> None:
     index, outbox = report.index, report.outbox
     console.print(
         f"Papers without an abstract: {report.missing_abstracts:,}\n"
-        f"Not yet searchable: {index['keyword'] or 0:,} (keyword), {index['vectors'] or 0:,} (semantic)\n"
+        f"Not yet searchable: {index['keyword'] or 0:,} (keyword), "
+        + (
+            "no vector index (semantic search off)"
+            if index["vectors"] is None
+            else f"{index['vectors']:,} (semantic)"
+        )
+        + "\n"
         f"Digest outbox: {outbox.queued} queued, {outbox.retrying} retrying, {outbox.failed} failed, "
         f"{outbox.paused_addresses} paused addresses",
         highlight=False,

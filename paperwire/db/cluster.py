@@ -12,15 +12,16 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
-import os
 import secrets
-import socket
 import threading
 from pathlib import Path
 
 from sqlalchemy import Column, Connection, DateTime, Engine, MetaData, String, Table, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
+
+from paperwire.db.session import ReadOnlyStore
+from paperwire.processes import owner_state, this_process
 
 log = logging.getLogger(__name__)
 _meta = MetaData()
@@ -56,16 +57,26 @@ def shared_secret(engine: Engine, legacy_file: Path | None = None) -> str:
     candidate = secrets.token_urlsafe(48)
     if legacy_file is not None and legacy_file.is_file():
         candidate = legacy_file.read_text().strip() or candidate
+    stored = select(SECRETS.c.value).where(SECRETS.c.name == SIGNING_KEY)
     try:
-        with engine.begin() as conn:
-            conn.execute(
-                _insert(engine)
-                .values(
-                    name=SIGNING_KEY, value=candidate, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with engine.connect() as conn:
+            value = conn.execute(stored).scalar()
+        if value is None:
+            with engine.begin() as conn:
+                conn.execute(
+                    _insert(engine)
+                    .values(
+                        name=SIGNING_KEY,
+                        value=candidate,
+                        created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    )
+                    .on_conflict_do_nothing(index_elements=["name"])
                 )
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
-            value = conn.execute(select(SECRETS.c.value).where(SECRETS.c.name == SIGNING_KEY)).scalar_one()
+                value = conn.execute(stored).scalar_one()
+    except ReadOnlyStore:
+        # Started on a store that cannot be written yet: sign with this node's key meanwhile.
+        log.warning("the store is read-only, so this node signs with a key of its own until a restart")
+        return candidate
     except (OperationalError, ProgrammingError) as exc:
         raise StoreNotReady(
             f"the store has no table for the signing key: run `paperwire init` ({exc.orig})"
@@ -75,7 +86,7 @@ def shared_secret(engine: Engine, legacy_file: Path | None = None) -> str:
 
 def holder_id() -> str:
     """Who holds a lock row: this host and process (and a random part, as pids repeat across containers)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    return f"{this_process()}:{secrets.token_hex(4)}"
 
 
 def _advisory_key(name: str) -> int:
@@ -133,16 +144,22 @@ class JobLock:
         return got
 
     def _acquire_row(self) -> bool:
+        """Take the row when it is free, ours, past its lease, or held by a process of this host that is
+        gone (a SIGKILLed holder's job runs again at once, not after its lease)."""
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         expires = now + self.lease
         with self.engine.begin() as conn:
+            current = conn.execute(select(JOB_LOCKS.c.holder).where(JOB_LOCKS.c.name == self.name)).scalar()
+            takeover = current is not None and current != self.holder and owner_state(current) == "gone"
             conn.execute(
                 sqlite.insert(JOB_LOCKS)
                 .values(name=self.name, holder=self.holder, expires_at=expires)
                 .on_conflict_do_update(
                     index_elements=["name"],
                     set_={"holder": self.holder, "expires_at": expires},
-                    where=(JOB_LOCKS.c.holder == self.holder) | (JOB_LOCKS.c.expires_at < now),
+                    where=(JOB_LOCKS.c.holder == self.holder)
+                    | (JOB_LOCKS.c.expires_at < now)
+                    | (JOB_LOCKS.c.holder == (current if takeover else self.holder)),
                 )
             )
             owner = conn.execute(select(JOB_LOCKS.c.holder).where(JOB_LOCKS.c.name == self.name)).scalar()

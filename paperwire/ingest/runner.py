@@ -17,9 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import signal
-import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -37,6 +35,8 @@ from paperwire.ingest.inputs import Cursor, InputError
 from paperwire.ingest.sources import SOURCES, SourceReader
 from paperwire.ingest.writer import BatchCounts, write_batch
 from paperwire.papers.record import Record, RecordError, one_line
+from paperwire.processes import owner_state as processes_owner_state
+from paperwire.processes import this_process
 
 RUNS: Table = IngestRun.__table__  # type: ignore[assignment]
 STORED_ERRORS = 1000  # per run; the count is always exact
@@ -74,27 +74,10 @@ class RunSummary:
         }
 
 
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def owner_state(owner: object) -> str:
-    """Whether the process named by a ``running`` row's owner (``host:pid``) is ``alive``, ``gone``
-    (this host has no such process, or the row names none), or ``unknown`` (another host's)."""
-    if not isinstance(owner, str) or ":" not in owner:
-        return "gone"
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname():
-        return "unknown"
-    if not pid.isdigit() or int(pid) == os.getpid():
-        return "gone"
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return "gone"
-    except PermissionError:
-        return "alive"
-    return "alive"
+    """As ``processes.owner_state``, except that a row naming this very process is gone: a run this
+    process started and did not finish (an exception in the same process) is not still running."""
+    return "gone" if owner == this_process() else processes_owner_state(owner)
 
 
 def _mark_failed(conn: Connection, run_id: int, reason: str) -> None:
@@ -137,7 +120,7 @@ def _start_run(engine: Engine, source: str, target: str) -> tuple[int, Cursor | 
                 f" (process {row.counts['owner']}); wait for it to finish or stop it"
             )
         close_stale_runs(conn)
-        counts = {"owner": _owner()}
+        counts = {"owner": this_process()}
         if row is not None and row.status in ("running", "failed"):
             prior = dict(row.counts or {})
             conn.execute(
@@ -252,7 +235,7 @@ def run_ingest(
     seen: set[str] = set()  # this process's share; a resumed run counts on from the stored total
     for name in summary.counts.as_dict():
         setattr(summary.counts, name, prior.get(name, 0))
-    owner = _owner()
+    owner = this_process()
 
     stops = _Stops()
     batch: list[tuple[Record, Cursor]] = []

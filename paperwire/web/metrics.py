@@ -100,7 +100,8 @@ class StoreCollector(Collector):
             labels=["index"],
         )
         for index, value in report.index.items():
-            lag.add_metric([index], float(value or 0))
+            if value is not None:  # no vector index: semantic search is off, nothing lags
+                lag.add_metric([index], float(value))
         yield lag
         outbox = GaugeMetricFamily(
             "paperwire_digest_outbox_emails", "Digest emails by state.", labels=["state"]
