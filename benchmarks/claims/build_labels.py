@@ -19,21 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paperwire.claims import DIRECTIONS, KINDS
+
 HERE = Path(__file__).parent
-KINDS = {
-    "speedup",
-    "memory",
-    "energy",
-    "accuracy",
-    "throughput",
-    "latency",
-    "cost",
-    "size",
-    "compute",
-    "error",
-    "other",
-}
-DIRECTIONS = {"improve", "reduce", "neutral"}
 
 
 def parse_blocks(text: str) -> dict[int, list[list[str]]]:

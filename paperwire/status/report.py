@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, case, func, literal_column, select
 
+from paperwire.clock import utcnow
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, IngestRun, Paper
 from paperwire.digest.models import OutboxEmail, Subscription
@@ -117,10 +118,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _as_date(value: Any) -> dt.date | None:
