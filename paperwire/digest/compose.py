@@ -72,7 +72,9 @@ class Period:
 
 
 @dataclass(frozen=True)
-class Item:
+class DigestPick:
+    """A paper chosen for one subscriber's digest: the section it goes under and why it was chosen."""
+
     paper_id: int
     section: str
     reason: str | None = None
@@ -84,7 +86,7 @@ class Item:
 @dataclass
 class Composition:
     subscription_id: int
-    items: list[Item] = field(default_factory=list)
+    picks: list[DigestPick] = field(default_factory=list)
 
 
 @dataclass
@@ -156,7 +158,7 @@ def already_sent(
     return sent
 
 
-def recommended_for(session: Session, settings: Settings, sub: Subscription) -> list[Item]:
+def recommended_for(session: Session, settings: Settings, sub: Subscription) -> list[DigestPick]:
     """The account's library recommendations (``paperwire.library.recommend``), best first.
 
     Only for subscriptions tied to an account that asked for them; a failure there (no library yet,
@@ -172,7 +174,7 @@ def recommended_for(session: Session, settings: Settings, sub: Subscription) -> 
         log.exception("recommendations for subscription %s failed; digest sent without them", sub.id)
         return []
     return [
-        Item(r.paper_id, "recommended", f"like {r.closest[0]['title']}" if r.closest else None)
+        DigestPick(r.paper_id, "recommended", f"like {r.closest[0]['title']}" if r.closest else None)
         for r in found.items
     ]
 
@@ -208,17 +210,17 @@ def compose_one(
     papers: PeriodPapers,
     sent: set[int],
     settings: Settings,
-    recommended: Sequence[Item] = (),
+    recommended: Sequence[DigestPick] = (),
     library: LibraryTopics | None = None,
 ) -> Composition:
     """Pick a subscriber's papers: section by section, skipping anything sent before, up to the cap."""
-    chosen: dict[int, Item] = {}
+    chosen: dict[int, DigestPick] = {}
     cap = settings.digest_max_papers
 
     def add(paper_id: int, section: str, reason: str | None, limit: int) -> bool:
         if len(chosen) >= limit or paper_id in chosen or paper_id in sent:
             return len(chosen) < limit
-        chosen[paper_id] = Item(paper_id, section, reason)
+        chosen[paper_id] = DigestPick(paper_id, section, reason)
         return len(chosen) < limit
 
     if sub.include_trending and settings.digest_trending_papers:
@@ -228,8 +230,8 @@ def compose_one(
                 break
     if recommended:
         limit = min(cap, len(chosen) + RECOMMENDED_PER_DIGEST)
-        for item in recommended:
-            if not add(item.paper_id, item.section, item.reason, limit):
+        for pick in recommended:
+            if not add(pick.paper_id, pick.section, pick.reason, limit):
                 break
     library = library or LibraryTopics()
     reasons: dict[int, tuple[str, str]] = {}
@@ -259,7 +261,7 @@ def compose(
     wanted = {
         *papers.new,
         *papers.trending_ids,
-        *(i.paper_id for items in recommended.values() for i in items),
+        *(pick.paper_id for picks in recommended.values() for pick in picks),
     }
     sent = already_sent(session, [s.id for s in subscriptions], wanted)
     library = library_topics(session, subscriptions)

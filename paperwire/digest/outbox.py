@@ -73,7 +73,7 @@ def enqueue(
     Returns how many rows this call created.
     """
     created = 0
-    todo = [c for c in compositions if c.items]
+    todo = [c for c in compositions if c.picks]
     for start in range(0, len(todo), INSERT_CHUNK):
         chunk = todo[start : start + INSERT_CHUNK]
         by_sub = {c.subscription_id: c for c in chunk}
@@ -89,7 +89,7 @@ def enqueue(
                         "period_key": period.key,
                         "period_start": period.start,
                         "period_end": period.end,
-                        "items": [item.as_dict() for item in c.items],
+                        "items": [pick.as_dict() for pick in c.picks],
                         "message_id": message_ids[c.subscription_id],
                         "state": "queued",
                         "attempts": 0,
@@ -102,12 +102,12 @@ def enqueue(
             reservations = [
                 {
                     "subscription_id": sub_id,
-                    "paper_id": item.paper_id,
+                    "paper_id": pick.paper_id,
                     "outbox_id": outbox_id,
                     "created_at": now,
                 }
                 for outbox_id, sub_id in rows
-                for item in by_sub[sub_id].items
+                for pick in by_sub[sub_id].picks
             ]
             if reservations:
                 conn.execute(insert_new(conn, SENT, ["subscription_id", "paper_id"]), reservations)

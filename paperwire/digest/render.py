@@ -93,22 +93,22 @@ class SectionView:
 
 
 def sections_for(
-    items: Sequence[Mapping[str, Any]],
+    picks: Sequence[Mapping[str, Any]],
     papers: Mapping[int, Paper],
     upvotes: Mapping[int, int],
     settings: Settings,
     views: dict[tuple[int, int | None], PaperView] | None = None,
     claims: Mapping[int, Sequence[Claim]] | None = None,
 ) -> list[SectionView]:
-    """Group the composed items by section, in composition order; papers deleted since are left out.
+    """Group the digest's picks (``DigestPick.as_dict()``) by section, in composition order; papers deleted since are left out.
 
     ``views`` caches each paper's view across the digests of a run (summaries are computed once).
     """
     base = settings.base_url.rstrip("/")
     cache = {} if views is None else views
     grouped: dict[str, list[PaperView]] = {}
-    for item in items:
-        paper = papers.get(int(item["paper_id"]))
+    for pick in picks:
+        paper = papers.get(int(pick["paper_id"]))
         if paper is None:
             continue
         key = (paper.id, upvotes.get(paper.id) or None)
@@ -125,8 +125,8 @@ def sections_for(
                 reason=None,
                 claims=tuple(label(c) for c in (claims or {}).get(paper.id, ())),
             )
-        reason = item.get("reason")
-        grouped.setdefault(str(item["section"]), []).append(replace(view, reason=reason) if reason else view)
+        reason = pick.get("reason")
+        grouped.setdefault(str(pick["section"]), []).append(replace(view, reason=reason) if reason else view)
     return [SectionView(SECTIONS.get(name, name), shown) for name, shown in grouped.items()]
 
 

@@ -87,7 +87,7 @@ def plan(engine: Engine, settings: Settings, period: Period, now: dt.datetime) -
         todo = [s for s in subs if s.id not in planned]
         report.already = report.due - len(todo)
         compositions = compose(session, todo, period, settings) if todo else []
-    report.empty = sum(1 for c in compositions if not c.items)
+    report.empty = sum(1 for c in compositions if not c.picks)
     ids = {
         c.subscription_id: digest_message_id(settings, period.key, c.subscription_id) for c in compositions
     }
@@ -357,8 +357,8 @@ def _dry_run(engine: Engine, settings: Settings, period: Period) -> SendSummary:
         subs = active_subscriptions(session, period.cadence)
         todo = [s for s in subs if s.id not in planned]
         compositions: list[Composition] = compose(session, todo, period, settings) if todo else []
-    would = sum(1 for c in compositions if c.items) + sum(1 for s in planned.values() if s == "queued")
-    empty = sum(1 for c in compositions if not c.items)
+    would = sum(1 for c in compositions if c.picks) + sum(1 for s in planned.values() if s == "queued")
+    empty = sum(1 for c in compositions if not c.picks)
     return SendSummary(
         period=period.key,
         date=period.day.isoformat(),
@@ -381,7 +381,7 @@ def preview(
 ) -> tuple[EmailMessage, int]:
     """The digest ``sub`` would get for ``period`` now, and its paper count; nothing is written."""
     [composition] = compose(session, [sub], period, settings)
-    ids = [item.paper_id for item in composition.items]
+    ids = [pick.paper_id for pick in composition.picks]
     papers = {p.id: p for p in by_ids(session, ids)}
     upvotes = best_upvotes(session, ids)
     message = DigestRenderer(settings).render(
@@ -389,7 +389,7 @@ def preview(
         period.cadence,
         period.day,
         sections_for(
-            [item.as_dict() for item in composition.items],
+            [pick.as_dict() for pick in composition.picks],
             papers,
             upvotes,
             settings,
@@ -399,4 +399,4 @@ def preview(
         Links.for_subscription(settings, sub),
         now,
     )
-    return message.parsed(), len(composition.items)
+    return message.parsed(), len(composition.picks)

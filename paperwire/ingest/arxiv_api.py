@@ -27,7 +27,7 @@ from lxml import etree
 
 from paperwire.config import Settings
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.inputs import Cursor, InputError, Item, parse_safely
+from paperwire.ingest.inputs import Cursor, InputError, ReadResult, parse_safely
 from paperwire.papers.dates import parse_day
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.record import Record, RecordError, build_record
@@ -127,7 +127,7 @@ def parse_feed(body: bytes, where: str, offset: int) -> Feed:
     )
 
 
-def _pages(client: PoliteClient, request: Request, settings: Settings, start: int) -> Iterator[Item]:
+def _pages(client: PoliteClient, request: Request, settings: Settings, start: int) -> Iterator[ReadResult]:
     url, size = settings.arxiv_api_url, settings.arxiv_api_page_size
     while True:
         if request.ids:
@@ -161,7 +161,7 @@ def _pages(client: PoliteClient, request: Request, settings: Settings, start: in
             return
 
 
-def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
+def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[ReadResult]:
     requests = [parse_target(t) for t in targets]
     first = int(resume.get("target") or 0) if resume else 0
     with PoliteClient.from_settings(settings) as client:

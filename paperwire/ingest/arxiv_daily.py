@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from paperwire.config import Settings
-from paperwire.ingest.inputs import JSON_LINES, Cursor, Item, json_object, read_lines
+from paperwire.ingest.inputs import JSON_LINES, Cursor, ReadResult, json_object, read_lines
 from paperwire.papers.record import Record, build_record
 
 DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -54,5 +54,5 @@ def parse_line(line: str, where: str) -> Record:
     return record
 
 
-def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
+def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[ReadResult]:
     return read_lines(targets, resume, parse_line, settings.ingest_workers, JSON_LINES)

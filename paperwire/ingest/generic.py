@@ -19,7 +19,7 @@ from paperwire.ingest.inputs import (
     JSON_LINES,
     MAX_LINE_BYTES,
     Cursor,
-    Item,
+    ReadResult,
     decoded_lines,
     expand,
     json_object,
@@ -107,7 +107,7 @@ def parse_json_line(line: str, where: str) -> Record:
     return from_mapping(obj, where)
 
 
-def read_jsonl(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
+def read_jsonl(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[ReadResult]:
     return read_lines(targets, resume, parse_json_line, settings.ingest_workers, JSON_LINES)
 
 
@@ -160,7 +160,7 @@ def csv_rows(path: Path) -> Iterator[tuple[int, int, dict[str, Any] | RecordErro
             yield start, end, dict(zip(header, row, strict=False))
 
 
-def read_csv(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
+def read_csv(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[ReadResult]:
     files, skip = skip_to(expand(targets, CSV_FILES), resume)
     for i, path in enumerate(files):
         for start, end, row in csv_rows(path):

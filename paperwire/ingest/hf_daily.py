@@ -34,7 +34,7 @@ from typing import Any
 from paperwire.config import Settings
 from paperwire.ingest.arxiv_daily import listing_day
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.inputs import Cursor, InputError, Item, expand, open_binary, parse_safely
+from paperwire.ingest.inputs import Cursor, InputError, ReadResult, expand, open_binary, parse_safely
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import DailyListing, Record, RecordError, build_record
 
@@ -172,7 +172,7 @@ def _load(name: str, path: Path | None, client: PoliteClient) -> Any:
     return json.loads(body.decode("utf-8-sig"))
 
 
-def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
+def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[ReadResult]:
     units = _units(targets, settings)
     names = [name for name, _, _ in units]
     first, skip = 0, 0

@@ -19,7 +19,8 @@ from paperwire.papers.record import Record, RecordError
 from paperwire.processes import exit_with_parent
 
 Cursor = dict[str, Any]
-Item = tuple[Record | RecordError, Cursor]
+# What a source reader yields: a record (or why it could not be read) and the cursor that resumes after it.
+ReadResult = tuple[Record | RecordError, Cursor]
 LineParser = Callable[[str, str], Record]
 CHUNK_LINES = 1000  # lines handed to a parser process at a time
 AHEAD = 4  # chunks in flight per worker: bounds memory whatever the input size
@@ -157,7 +158,7 @@ def _chunks(raw: Iterator[tuple[str, str, Cursor] | tuple[RecordError, Cursor]])
         yield chunk
 
 
-def _in_order(chunk: list[Any], parsed: list[Record | RecordError]) -> Iterator[Item]:
+def _in_order(chunk: list[Any], parsed: list[Record | RecordError]) -> Iterator[ReadResult]:
     results = iter(parsed)
     for entry in chunk:
         if len(entry) == 2:
@@ -176,8 +177,8 @@ def read_lines(
     parse: LineParser,
     workers: int = 0,
     suffixes: tuple[str, ...] = (),
-) -> Iterator[Item]:
-    """Yield one parsed item per non-blank line; a line that fails becomes a RecordError naming file:line.
+) -> Iterator[ReadResult]:
+    """Yield one parsed record per non-blank line; a line that fails becomes a RecordError naming file:line.
 
     With ``workers`` > 0, parsing runs in that many processes while the caller writes to the store: on
     two cores this overlaps the two halves of an ingest. Order, and so resume cursors, are kept.

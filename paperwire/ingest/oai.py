@@ -44,7 +44,7 @@ from paperwire.config import Settings
 from paperwire.db.models import HarvestState, IngestRun
 from paperwire.db.session import make_engine
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.inputs import Cursor, InputError, Item, parse_safely
+from paperwire.ingest.inputs import Cursor, InputError, ReadResult, parse_safely
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import Record, RecordError, build_record
 from paperwire.papers.text import split_authors
@@ -268,7 +268,7 @@ def _harvest(
     target: int,
     resume: Cursor | None,
     harvested: dict[str, str],
-) -> Iterator[Item]:
+) -> Iterator[ReadResult]:
     """One target's records; ``harvested`` (this run's completed harvests) gains it when it completes."""
     resuming = bool(resume and resume.get("key") == harvest.key)
     if resume and resuming:
@@ -323,7 +323,7 @@ def _harvest(
         harvested[harvest.key] = max(newest, harvested.get(harvest.key, ""))
 
 
-def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
+def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[ReadResult]:
     """Harvest each target in turn; the harvest state lives in the store named by ``settings``."""
     harvests = [parse_target(t, settings) for t in targets]
     first = int(resume.get("target") or 0) if resume else 0

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from paperwire.config import Settings
-from paperwire.ingest.inputs import JSON_LINES, Cursor, Item, json_object, read_lines
+from paperwire.ingest.inputs import JSON_LINES, Cursor, ReadResult, json_object, read_lines
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import Record, RecordError, build_record
 from paperwire.papers.text import split_authors
@@ -59,5 +59,5 @@ def parse_line(line: str, where: str) -> Record:
     )
 
 
-def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[Item]:
+def read(targets: list[str], settings: Settings, resume: Cursor | None) -> Iterator[ReadResult]:
     return read_lines(targets, resume, parse_line, settings.ingest_workers, JSON_LINES)

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 from paperwire.config import Settings
 from paperwire.ingest import arxiv_api, arxiv_daily, generic, hf_daily, oai, snapshot
-from paperwire.ingest.inputs import Cursor, Item
+from paperwire.ingest.inputs import Cursor, ReadResult
 
-SourceReader = Callable[[list[str], Settings, Cursor | None], Iterator[Item]]
+SourceReader = Callable[[list[str], Settings, Cursor | None], Iterator[ReadResult]]
 
 SOURCES: dict[str, SourceReader] = {
     "arxiv-snapshot": snapshot.read,

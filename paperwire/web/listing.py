@@ -1,4 +1,4 @@
-"""Paper lists as the pages, feeds and JSON API show them: their rows (``Item``), and the latest list day
+"""Paper lists as the pages, feeds and JSON API show them: their rows (``ListRow``), and the latest list day
 (kept a few seconds: the daily page is the hottest path) with the "now" trending is computed at."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class HitLike(Protocol):
 
 
 @dataclass(frozen=True)
-class Item:
+class ListRow:
     """One row of a paper list as the templates and the JSON API see it."""
 
     paper: Paper | PaperRow
@@ -49,13 +49,13 @@ class Item:
     highlights: dict[str, str] | None = None
 
 
-def items(db: Session, user: User | None, listed: list[ListedPaper]) -> list[Item]:
+def list_rows(db: Session, user: User | None, listed: list[ListedPaper]) -> list[ListRow]:
     """List rows plus, for a signed-in user, which ones they upvoted (one extra query)."""
     mine = voted_papers(db, user.id if user else None, [lp.paper.id for lp in listed])
-    return [Item(lp.paper, lp.entry, lp.paper.id in mine, lp.entry.upvotes) for lp in listed]
+    return [ListRow(lp.paper, lp.entry, lp.paper.id in mine, lp.entry.upvotes) for lp in listed]
 
 
-def row_claims(db: Session, rows: Sequence[Item]) -> dict[int, list[Claim]]:
+def row_claims(db: Session, rows: Sequence[ListRow]) -> dict[int, list[Claim]]:
     """The stored claims of a list's papers (one query), for their chips."""
     return claims_for(db, [row.paper.id for row in rows])
 
@@ -105,7 +105,7 @@ def forget_latest_day(request: Request) -> None:
     forget_pages(request)
 
 
-def items_for_hits(db: Session, user: User | None, hits: Sequence[HitLike]) -> list[Item]:
+def rows_for_hits(db: Session, user: User | None, hits: Sequence[HitLike]) -> list[ListRow]:
     """Search hits as list rows, in hit order: the papers' columns and latest entries in two queries."""
     ids = [h.paper_id for h in hits]
     papers = paper_rows(db, ids)
@@ -118,6 +118,6 @@ def items_for_hits(db: Session, user: User | None, hits: Sequence[HitLike]) -> l
             continue
         entry = entries.get(paper.id)
         rows.append(
-            Item(paper, entry, paper.id in mine, entry.upvotes if entry else 0, None, dict(hit.highlights))
+            ListRow(paper, entry, paper.id in mine, entry.upvotes if entry else 0, None, dict(hit.highlights))
         )
     return rows

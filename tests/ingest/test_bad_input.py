@@ -29,7 +29,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.db.models import DailyEntry, IngestRun, Paper
 from paperwire.db.session import make_engine
 from paperwire.ingest import runner, sources
-from paperwire.ingest.inputs import Cursor, Item
+from paperwire.ingest.inputs import Cursor, ReadResult
 from paperwire.papers.record import DailyListing, Record, build_record
 from paperwire.search.service import SearchHit
 from paperwire.status import status_report
@@ -265,7 +265,7 @@ def test_no_network_fails_the_run_and_says_what_it_waits_for(tmp_path: Path) -> 
 
 
 def interrupted_source(records: int) -> sources.SourceReader:
-    def read(targets: list[str], settings: Any, resume: Cursor | None) -> Iterator[Item]:
+    def read(targets: list[str], settings: Any, resume: Cursor | None) -> Iterator[ReadResult]:
         start = int(resume["line"]) if resume else 0
         for n in range(start + 1, records + 1):
             record = build_record(f"x:{n}", arxiv_id=f"2406.{n:05d}", title="T", abstract="", authors=["A"])
@@ -333,7 +333,7 @@ def test_a_stale_running_row_is_closed_and_a_live_one_is_not_taken_over(
 def test_records_the_store_refuses_are_reported_and_the_rest_of_the_batch_stored(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def read(targets: list[str], settings: Any, resume: Cursor | None) -> Iterator[Item]:
+    def read(targets: list[str], settings: Any, resume: Cursor | None) -> Iterator[ReadResult]:
         for n in range(1, 11):
             record = build_record(f"x:{n}", arxiv_id=f"2407.{n:05d}", title="T", abstract="", authors=["A"])
             if n in (4, 9):  # past every check, as a bug in a reader could leave it: SQLite cannot hold it

@@ -30,7 +30,7 @@ from paperwire.db.models import DailyEntry, Paper
 from paperwire.db.papers import EntryRow, PaperRow
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import CurrentUser, SessionDep, SettingsDep, run_page_work
-from paperwire.web.listing import cached_latest_day, forget_latest_day, items_for_hits, trending_now
+from paperwire.web.listing import cached_latest_day, forget_latest_day, rows_for_hits, trending_now
 from paperwire.web.pagecache import cached_json, forget_pages
 from paperwire.web.routes.submit import today
 from paperwire.web.searching import get_search
@@ -277,7 +277,7 @@ async def api_search(
         response.headers["X-Total-Count"] = str(results.total)
         if results.notice:
             response.headers["X-Search-Notice"] = quote(results.notice)
-        rows = items_for_hits(db, None, results.hits)
+        rows = rows_for_hits(db, None, results.hits)
         found = claims_for(db, [row.paper.id for row in rows])
         return [daily_out(row.paper, row.entry, None, found.get(row.paper.id, ())) for row in rows]
 

@@ -13,7 +13,7 @@ from paperwire.config import Settings
 from paperwire.daily.daily import daily_list
 from paperwire.daily.trending import TrendingSettings, trending
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.listing import Item, cached_latest_day, items, items_for_hits, trending_now
+from paperwire.web.listing import ListRow, cached_latest_day, list_rows, rows_for_hits, trending_now
 from paperwire.web.searching import get_search
 from paperwire.web.syndication import Format, feed_response
 
@@ -23,7 +23,7 @@ FEED_SIZE = 50
 
 
 def render_feed(
-    settings: Settings, fmt: Format, title: str, self_path: str, page_path: str, rows: list[Item]
+    settings: Settings, fmt: Format, title: str, self_path: str, page_path: str, rows: list[ListRow]
 ) -> Response:
     base = settings.base_url.rstrip("/")
     papers = [(row.paper, row.entry.day if row.entry else None) for row in rows]
@@ -41,7 +41,7 @@ def daily_feed(
     date: Annotated[dt.date | None, Query()] = None,
 ) -> Response:
     day = date or cached_latest_day(db, request)
-    rows = items(db, None, daily_list(db, day)) if day else []
+    rows = list_rows(db, None, daily_list(db, day)) if day else []
     query = f"?date={day.isoformat()}" if date and day else ""
     title = f"paperwire daily papers · {day.isoformat()}" if date and day else "paperwire daily papers"
     return render_feed(settings, fmt, title, f"/feeds/daily.{fmt}{query}", f"/papers{query}", rows)
@@ -50,7 +50,7 @@ def daily_feed(
 @router.get("/feeds/trending.{fmt}", name="trending_feed")
 def trending_feed(request: Request, db: SessionDep, settings: SettingsDep, fmt: Format) -> Response:
     ranked = trending(db, trending_now(db, request), FEED_SIZE, TrendingSettings.from_settings(settings))
-    rows = [Item(t.paper, None, False, t.upvotes, t.score) for t in ranked]
+    rows = [ListRow(t.paper, None, False, t.upvotes, t.score) for t in ranked]
     return render_feed(
         settings, fmt, "paperwire trending papers", f"/feeds/trending.{fmt}", "/papers/trending", rows
     )
@@ -75,7 +75,7 @@ def search_feed(
         )
         response.status_code = 400
         return response
-    rows = items_for_hits(db, None, results.hits)
+    rows = rows_for_hits(db, None, results.hits)
     query = "?" + urlencode({"q": q})
     return render_feed(
         settings, fmt, f"paperwire search: {q}", f"/feeds/search.{fmt}{query}", f"/search{query}", rows

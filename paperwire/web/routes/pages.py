@@ -19,7 +19,7 @@ from paperwire.db.papers import title_rows
 from paperwire.library.bibtex import bibtex, citation_key
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.web.deps import OptionalUser, SessionDep, SettingsDep, render, run_page_work
-from paperwire.web.listing import Item, cached_latest_day, items, row_claims, trending_now
+from paperwire.web.listing import ListRow, cached_latest_day, list_rows, row_claims, trending_now
 from paperwire.web.pagecache import cached_page
 from paperwire.web.routes.status import history_charts
 from paperwire.web.searching import get_search
@@ -47,7 +47,7 @@ async def daily_page(
                 request, "list.html", heading="Daily papers", rows=[], empty_hint=True, kind="daily"
             )
         before, after = adjacent_days(db, day)
-        rows = items(db, user, daily_list(db, day))
+        rows = list_rows(db, user, daily_list(db, day))
         return render(
             request,
             "list.html",
@@ -76,7 +76,7 @@ async def week_page(request: Request, user: OptionalUser, week: str) -> Response
     period = parse_week(week[:20])
 
     def page(db: Session) -> _TemplateResponse:
-        rows = items(db, user, period_list(db, period, limit=200))
+        rows = list_rows(db, user, period_list(db, period, limit=200))
         return render(
             request,
             "list.html",
@@ -98,7 +98,7 @@ async def month_page(request: Request, user: OptionalUser, month: str) -> Respon
     period = parse_month(month[:20])
 
     def page(db: Session) -> _TemplateResponse:
-        rows = items(db, user, period_list(db, period, limit=300))
+        rows = list_rows(db, user, period_list(db, period, limit=300))
         return render(
             request,
             "list.html",
@@ -121,7 +121,7 @@ async def trending_page(request: Request, user: OptionalUser, settings: Settings
         now = trending_now(db, request)
         ranked = trending(db, now, 50, TrendingSettings.from_settings(settings))
         mine = voted_papers(db, user.id if user else None, [t.paper.id for t in ranked])
-        rows = [Item(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked]
+        rows = [ListRow(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked]
         return render(
             request,
             "list.html",

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BeforeValidator
 
 from paperwire.web.deps import OptionalUser, SessionDep, render, run_page_work
-from paperwire.web.listing import items_for_hits, row_claims
+from paperwire.web.listing import row_claims, rows_for_hits
 from paperwire.web.searching import get_search
 
 router = APIRouter(include_in_schema=False)
@@ -95,7 +95,7 @@ async def search_page(
             )
         pages = min(MAX_PAGE, math.ceil(results.total / PER_PAGE))
         base = {k: v for k, v in request.query_params.items() if k != "p"}
-        rows = items_for_hits(db, user, results.hits)
+        rows = rows_for_hits(db, user, results.hits)
         return render(
             request,
             "search.html",
