@@ -24,9 +24,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from paperwire.config import Settings
+from paperwire.web.middleware import HttpMiddleware, on_response_start
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Pages answer in milliseconds; searches and cold pages in tenths of a second.
@@ -55,27 +56,19 @@ def observe_search(mode: str, seconds: float) -> None:
     SEARCH_LATENCY.labels(mode).observe(seconds)
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Times every HTTP request and labels it with the route that matched (``/papers/{arxiv_id}``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 
-        async def send_status(message: Message) -> None:
+        def note_status(message: Message) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+            status = message["status"]
 
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(scope, receive, on_response_start(send, note_status))
         finally:
             route = scope.get("route")
             name = getattr(route, "path", None) or "unmatched"

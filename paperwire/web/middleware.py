@@ -1,8 +1,11 @@
-"""A pure ASGI middleware that gives every browser a CSRF seed cookie (cheaper than BaseHTTPMiddleware)."""
+"""Pure ASGI middlewares (cheaper than BaseHTTPMiddleware): the CSRF seed cookie and the security headers,
+and the shape they share with ``metrics.MetricsMiddleware``."""
 
 from __future__ import annotations
 
 import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
@@ -11,15 +14,41 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from paperwire.web.deps import CSRF_COOKIE
 
 
-class CsrfCookieMiddleware:
-    def __init__(self, app: ASGIApp, secure: bool) -> None:
+class HttpMiddleware(ABC):
+    """Passes anything but HTTP (lifespan, websockets) straight through; ``handle`` sees each HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.secure = secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    @abstractmethod
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
+def on_response_start(send: Send, hook: Callable[[Message], None]) -> Send:
+    """``send`` that first shows ``hook`` the response's start message (its status; headers it may add)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            hook(message)
+        await send(message)
+
+    return wrapped
+
+
+class CsrfCookieMiddleware(HttpMiddleware):
+    """Gives every browser a CSRF seed cookie."""
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        super().__init__(app)
+        self.secure = secure
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         seed = _cookie(scope, CSRF_COOKIE)
         fresh = not seed or len(seed) > 128
         if fresh:
@@ -29,15 +58,13 @@ class CsrfCookieMiddleware:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                cookie = f"{CSRF_COOKIE}={seed}; Path=/; HttpOnly; SameSite=Lax"
-                if self.secure:
-                    cookie += "; Secure"
-                MutableHeaders(scope=message).append("set-cookie", cookie)
-            await send(message)
+        def set_cookie(message: Message) -> None:
+            cookie = f"{CSRF_COOKIE}={seed}; Path=/; HttpOnly; SameSite=Lax"
+            if self.secure:
+                cookie += "; Secure"
+            MutableHeaders(scope=message).append("set-cookie", cookie)
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, on_response_start(send, set_cookie))
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -62,22 +89,14 @@ SECURITY_HEADERS = {
 }
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Adds ``SECURITY_HEADERS`` to every response (pages, API, feeds, static files, errors)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, on_response_start(send, _add_security_headers))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def _add_security_headers(message: Message) -> None:
+    headers = MutableHeaders(scope=message)
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
