@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -160,12 +161,19 @@ def send_account_exists(settings: Settings, user: User) -> None:
     )
 
 
-def verify_email(db: Session, settings: Settings, token: str) -> User:
+def _signed_user(
+    db: Session, settings: Settings, purpose: str, token: str, max_age: int, failed: str
+) -> tuple[User | None, dict[str, Any]]:
+    """The account a mailed link's token names (None if it is gone) and the token's payload."""
     try:
-        payload = unsign(settings.secret(), "verify", token, VERIFY_MAX_AGE)
+        payload = unsign(settings.secret(), purpose, token, max_age)
     except InvalidToken as exc:
-        raise AccountError(f"email confirmation failed: {exc}") from None
-    user = db.get(User, payload.get("uid"))
+        raise AccountError(f"{failed}: {exc}") from None
+    return db.get(User, payload.get("uid")), payload
+
+
+def verify_email(db: Session, settings: Settings, token: str) -> User:
+    user, payload = _signed_user(db, settings, "verify", token, VERIFY_MAX_AGE, "email confirmation failed")
     if user is None or user.email != payload.get("email"):
         raise AccountError("email confirmation failed: the link is invalid")
     if not user.email_verified:
@@ -199,11 +207,7 @@ def request_password_reset(db: Session, settings: Settings, email: str) -> None:
 
 
 def check_reset_token(db: Session, settings: Settings, token: str) -> User:
-    try:
-        payload = unsign(settings.secret(), "reset", token, RESET_MAX_AGE)
-    except InvalidToken as exc:
-        raise AccountError(f"password reset failed: {exc}") from None
-    user = db.get(User, payload.get("uid"))
+    user, payload = _signed_user(db, settings, "reset", token, RESET_MAX_AGE, "password reset failed")
     if user is None or user.disabled or fingerprint(user.password_hash) != payload.get("ph"):
         raise AccountError("password reset failed: the link was already used or is invalid")
     return user

@@ -28,6 +28,7 @@ from lxml import etree
 from paperwire.config import Settings
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.inputs import Cursor, InputError, ReadResult, parse_safely
+from paperwire.ingest.xmlroot import xml_root
 from paperwire.papers.dates import parse_day
 from paperwire.papers.ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.record import Record, RecordError, build_record
@@ -109,12 +110,7 @@ class Feed:
 
 def parse_feed(body: bytes, where: str, offset: int) -> Feed:
     """A page of results; entries are numbered from ``offset`` in error locations."""
-    try:
-        root = etree.fromstring(body, PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise ArxivApiError(f"{where}: not an Atom feed: {exc}") from None
-    if root.tag != f"{ATOM}feed":
-        raise ArxivApiError(f"{where}: not an Atom feed (root element {root.tag!r})")
+    root = xml_root(body, PARSER, f"{ATOM}feed", where, "an Atom feed", ArxivApiError)
     total_text = _text(root, f"{OPENSEARCH}totalResults")
     entries: list[Record | RecordError] = []
     for number, entry in enumerate(root.iterfind(f"{ATOM}entry"), start=offset + 1):

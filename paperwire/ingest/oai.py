@@ -45,6 +45,7 @@ from paperwire.db.models import HarvestState, IngestRun
 from paperwire.db.session import make_engine
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.inputs import Cursor, InputError, ReadResult, parse_safely
+from paperwire.ingest.xmlroot import xml_root
 from paperwire.papers.dates import parse_day
 from paperwire.papers.record import Record, RecordError, build_record
 from paperwire.papers.text import split_authors
@@ -194,12 +195,7 @@ def _arxiv_record(meta: Any, ns: str, where: str) -> Record:
 
 def parse_page(body: bytes, where: str, prefix: str) -> Page:
     """One OAI-PMH response: its records (or errors) with their datestamps, and the resumption token."""
-    try:
-        root = etree.fromstring(body, PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise OaiError(f"{where}: not an OAI-PMH response: {exc}") from None
-    if root.tag != f"{OAI}OAI-PMH":
-        raise OaiError(f"{where}: not an OAI-PMH response (root element {root.tag!r})")
+    root = xml_root(body, PARSER, f"{OAI}OAI-PMH", where, "an OAI-PMH response", OaiError)
     error = root.find(f"{OAI}error")
     if error is not None:
         raise OaiProtocolError(error.get("code", "unknown"), " ".join((error.text or "").split()))

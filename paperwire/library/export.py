@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +129,17 @@ def _paper_ids(session: Session, arxiv_ids: set[str]) -> dict[str, int]:
     return found
 
 
+def _of_stored_papers(
+    data: dict[str, Any], key: str, pid: dict[str, int], report: ImportReport
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The export's ``key`` entries whose paper the store has, each counted once the caller merged it."""
+    for entry in data.get(key, []):
+        paper_id = pid.get(str(entry["arxiv_id"]))
+        if paper_id is not None:
+            yield paper_id, entry
+            report.count(key)
+
+
 def import_library(session: Session, user_id: int, data: Any) -> ImportReport:
     """Merge an exported library into the user's; returns what was imported and what the store lacks."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -161,32 +173,12 @@ def import_library(session: Session, user_id: int, data: Any) -> ImportReport:
                 report.count("saved")
             if tag.get("public"):
                 set_public(session, user_id, row.name, True)
-        for note in data.get("notes", []):
-            if str(note["arxiv_id"]) in pid:
-                set_note(
-                    session,
-                    user_id,
-                    pid[str(note["arxiv_id"])],
-                    str(note["text"]),
-                    _parse_stamp(note.get("updated_at")),
-                )
-                report.count("notes")
-        for mark in data.get("read", []):
-            if str(mark["arxiv_id"]) in pid:
-                mark_read(
-                    session, user_id, pid[str(mark["arxiv_id"])], True, _parse_stamp(mark.get("read_at"))
-                )
-                report.count("read")
-        for rating in data.get("ratings", []):
-            if str(rating["arxiv_id"]) in pid:
-                rate(
-                    session,
-                    user_id,
-                    pid[str(rating["arxiv_id"])],
-                    int(rating["rating"]),
-                    _parse_stamp(rating.get("created_at")),
-                )
-                report.count("ratings")
+        for paper_id, note in _of_stored_papers(data, "notes", pid, report):
+            set_note(session, user_id, paper_id, str(note["text"]), _parse_stamp(note.get("updated_at")))
+        for paper_id, mark in _of_stored_papers(data, "read", pid, report):
+            mark_read(session, user_id, paper_id, True, _parse_stamp(mark.get("read_at")))
+        for paper_id, rating in _of_stored_papers(data, "ratings", pid, report):
+            rate(session, user_id, paper_id, int(rating["rating"]), _parse_stamp(rating.get("created_at")))
         for search in data.get("saved_searches", []):
             add_saved_search(
                 session, user_id, str(search["name"]), str(search["query"]), str(search.get("mode", "hybrid"))

@@ -97,6 +97,12 @@ def signup_form(request: Request, user: OptionalUser) -> Response:
     return render(request, "accounts/signup.html", email="", display_name="")
 
 
+def _count_mail_request(request: Request, db: Session, settings: Settings, what: str) -> None:
+    """Sign-ups, confirmation resends and reset requests share one per-address limit: each sends a mail."""
+    ip_key = f"signup:ip:{client_ip(request, settings)}"
+    consume(db, ip_key, settings.signup_limit_per_ip, SIGNUP_WINDOW, what)
+
+
 @router.post("/signup", name="signup")
 def signup(
     request: Request,
@@ -106,8 +112,7 @@ def signup(
     password: Password = "",
     display_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    ip_key = f"signup:ip:{client_ip(request, settings)}"
-    consume(db, ip_key, settings.signup_limit_per_ip, SIGNUP_WINDOW, "sign-ups from your address")
+    _count_mail_request(request, db, settings, "sign-ups from your address")
     try:
         user = create_user(db, email, password, display_name=display_name)
     except EmailTaken:
@@ -183,8 +188,7 @@ def resend_form(request: Request, user: OptionalUser) -> Response:
 
 @router.post("/verify/resend", name="resend")
 def resend(request: Request, db: SessionDep, settings: SettingsDep, email: Email = "") -> Response:
-    ip_key = f"signup:ip:{client_ip(request, settings)}"
-    consume(db, ip_key, settings.signup_limit_per_ip, SIGNUP_WINDOW, "emails requested from your address")
+    _count_mail_request(request, db, settings, "emails requested from your address")
     try:
         user = find_user(db, normalize_email(email))
     except AccountError as exc:
@@ -262,8 +266,7 @@ def forgot_form(request: Request, user: OptionalUser) -> Response:
 
 @router.post("/forgot", name="forgot")
 def forgot(request: Request, db: SessionDep, settings: SettingsDep, email: Email = "") -> Response:
-    ip_key = f"signup:ip:{client_ip(request, settings)}"
-    consume(db, ip_key, settings.signup_limit_per_ip, SIGNUP_WINDOW, "emails requested from your address")
+    _count_mail_request(request, db, settings, "emails requested from your address")
     try:
         request_password_reset(db, settings, email)
     except PermanentMailError as exc:

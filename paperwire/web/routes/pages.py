@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,7 +13,15 @@ from starlette.templating import _TemplateResponse
 
 from paperwire.claims.store import claims_for
 from paperwire.daily.daily import adjacent_days, daily_list, paper_with_entry
-from paperwire.daily.periods import parse_month, parse_week, period_list, shift_month, shift_week, week_label
+from paperwire.daily.periods import (
+    Period,
+    parse_month,
+    parse_week,
+    period_list,
+    shift_month,
+    shift_week,
+    week_label,
+)
 from paperwire.daily.trending import TrendingSettings, trending
 from paperwire.daily.votes import voted_papers
 from paperwire.db.papers import title_rows
@@ -47,15 +56,13 @@ async def daily_page(
                 request, "list.html", heading="Daily papers", rows=[], empty_hint=True, kind="daily"
             )
         before, after = adjacent_days(db, day)
-        rows = list_rows(db, user, daily_list(db, day))
-        return render(
+        return _list_page(
             request,
-            "list.html",
+            db,
+            list_rows(db, user, daily_list(db, day)),
             heading=f"Daily papers · {day:%A, %d %B %Y}",
             kind="daily",
             day=day,
-            rows=rows,
-            claims=row_claims(db, rows),
             compare_url=f"/compare?date={day.isoformat()}",
             prev_url=f"/papers?date={before.isoformat()}" if before else None,
             next_url=f"/papers?date={after.isoformat()}" if after else None,
@@ -71,48 +78,68 @@ def _maybe(prefix: str, label: str | None) -> str | None:
     return prefix + label if label else None
 
 
-@router.get("/papers/week/{week}", name="week_page")
-async def week_page(request: Request, user: OptionalUser, week: str) -> Response:
-    period = parse_week(week[:20])
+def _list_page(request: Request, db: Session, rows: list[ListRow], **context: Any) -> _TemplateResponse:
+    """A list page: its rows with their claims' chips."""
+    return render(request, "list.html", rows=rows, claims=row_claims(db, rows), **context)
+
+
+async def _period_page(
+    request: Request,
+    user: OptionalUser,
+    period: Period,
+    limit: int,
+    shift: Callable[[Period, int], str | None],
+    prefix: str,
+    **context: object,
+) -> Response:
+    """A week's or a month's list, linking to the periods before and after it."""
 
     def page(db: Session) -> _TemplateResponse:
-        rows = list_rows(db, user, period_list(db, period, limit=200))
-        return render(
+        rows = list_rows(db, user, period_list(db, period, limit=limit))
+        return _list_page(
             request,
-            "list.html",
-            heading=f"Papers of week {period.label} ({period.start:%d %b} – {period.end:%d %b %Y})",
-            kind="week",
-            rows=rows,
-            claims=row_claims(db, rows),
-            compare_url=f"/compare?week={period.label}",
-            prev_url=_maybe("/papers/week/", shift_week(period, -1)),
-            next_url=_maybe("/papers/week/", shift_week(period, 1)),
-            month=f"{period.start:%Y-%m}",
+            db,
+            rows,
+            prev_url=_maybe(prefix, shift(period, -1)),
+            next_url=_maybe(prefix, shift(period, 1)),
+            **context,
         )
 
     return await cached_page(request, user, page)
+
+
+@router.get("/papers/week/{week}", name="week_page")
+async def week_page(request: Request, user: OptionalUser, week: str) -> Response:
+    period = parse_week(week[:20])
+    return await _period_page(
+        request,
+        user,
+        period,
+        200,
+        shift_week,
+        "/papers/week/",
+        heading=f"Papers of week {period.label} ({period.start:%d %b} – {period.end:%d %b %Y})",
+        kind="week",
+        compare_url=f"/compare?week={period.label}",
+        month=f"{period.start:%Y-%m}",
+    )
 
 
 @router.get("/papers/month/{month}", name="month_page")
 async def month_page(request: Request, user: OptionalUser, month: str) -> Response:
     period = parse_month(month[:20])
-
-    def page(db: Session) -> _TemplateResponse:
-        rows = list_rows(db, user, period_list(db, period, limit=300))
-        return render(
-            request,
-            "list.html",
-            heading=f"Papers of {period.start:%B %Y}",
-            kind="month",
-            rows=rows,
-            claims=row_claims(db, rows),
-            compare_url=f"/compare?month={period.start:%Y-%m}",
-            prev_url=_maybe("/papers/month/", shift_month(period, -1)),
-            next_url=_maybe("/papers/month/", shift_month(period, 1)),
-            week=week_label(period.start),
-        )
-
-    return await cached_page(request, user, page)
+    return await _period_page(
+        request,
+        user,
+        period,
+        300,
+        shift_month,
+        "/papers/month/",
+        heading=f"Papers of {period.start:%B %Y}",
+        kind="month",
+        compare_url=f"/compare?month={period.start:%Y-%m}",
+        week=week_label(period.start),
+    )
 
 
 @router.get("/papers/trending", name="trending_page")
@@ -121,14 +148,12 @@ async def trending_page(request: Request, user: OptionalUser, settings: Settings
         now = trending_now(db, request)
         ranked = trending(db, now, 50, TrendingSettings.from_settings(settings))
         mine = voted_papers(db, user.id if user else None, [t.paper.id for t in ranked])
-        rows = [ListRow(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked]
-        return render(
+        return _list_page(
             request,
-            "list.html",
+            db,
+            [ListRow(t.paper, None, t.paper.id in mine, t.upvotes, t.score) for t in ranked],
             heading="Trending papers",
             kind="trending",
-            rows=rows,
-            claims=row_claims(db, rows),
             compare_url="/compare?trending=1",
             as_of=now,
         )
