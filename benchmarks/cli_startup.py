@@ -1,10 +1,11 @@
 """Wall and CPU time of `paperwire --help` and `paperwire stats`, median of N runs, alternating two checkouts.
 
-    python benchmarks/cli_startup.py --runs 5 [--baseline /path/to/other/checkout]
+    python benchmarks/cli_startup.py --runs 5 [--baseline /path/to/other/checkout] [--data-dir DIR]
 
 Each run is a fresh interpreter (`python -m paperwire ...`) with PYTHONPATH set to the checkout; with
 --baseline the two checkouts alternate run by run, so machine noise hits both alike. CPU time (user +
 system of the child) is the figure to trust on a loaded machine, where wall time is mostly waiting.
+`stats` counts an empty store, or the one in --data-dir (e.g. after `paperwire load-sample`).
 """
 
 from __future__ import annotations
@@ -38,10 +39,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="another checkout to time alternately")
+    parser.add_argument(
+        "--data-dir", type=Path, help="an existing store to count (default: a new, empty one)"
+    )
     args = parser.parse_args()
     here = Path(__file__).resolve().parents[1]
     checkouts = {"this": here} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
-    with tempfile.TemporaryDirectory() as data_dir:
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = str(args.data_dir.resolve()) if args.data_dir else scratch
         timed(here, ["init"], data_dir)
         for command in COMMANDS:
             times: dict[str, list[tuple[float, float]]] = {name: [] for name in checkouts}

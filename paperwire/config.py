@@ -13,9 +13,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def default_data_dir() -> Path:
-    return Path.cwd() / "data"
+from paperwire.store_location import default_data_dir, default_db_url
 
 
 class Settings(BaseSettings):
@@ -276,9 +274,7 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.data_dir / 'paperwire.db'}"
+        return self.database_url or default_db_url(self.data_dir)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -82,8 +82,9 @@ EVAL_COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class AppContext:
-    """What every command needs: settings and the store's engine, each made on first use, so a command
-    that needs neither (`claims extract`) starts without pydantic or SQLAlchemy."""
+    """What every command needs: settings and the store's engine, each made on first use and neither
+    from the other, so a command that needs neither (`claims extract`) starts without pydantic or
+    SQLAlchemy, and one that needs only the store (`stats`) without pydantic."""
 
     def __init__(self, database_url: str | None = None, data_dir: Path | None = None):
         self._database_url = database_url
@@ -99,7 +100,7 @@ class AppContext:
     def engine(self) -> Engine:
         from paperwire.cli.errors import open_engine
 
-        return open_engine(self.settings)
+        return open_engine(database_url=self._database_url, data_dir=self._data_dir)
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -21,7 +21,7 @@ DB_HINT = (
 
 
 def checked_settings(*, database_url: str | None, data_dir: Path | None) -> Settings:
-    """The settings, refusing a data directory that cannot be one before anything tries to create it."""
+    """The settings, with an invalid value or a data directory that cannot be one reported in one line."""
     from pydantic import ValidationError
 
     from paperwire.config import load_settings
@@ -33,21 +33,32 @@ def checked_settings(*, database_url: str | None, data_dir: Path | None) -> Sett
             f"PAPERWIRE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
         )
         raise click.ClickException(f"invalid setting: {problems}") from None
-    if settings.data_dir.exists() and not settings.data_dir.is_dir():
-        raise click.ClickException(
-            f"--data-dir {settings.data_dir} is a file; it wants a directory (created if missing)"
-        )
+    _check_data_dir(settings.data_dir)
     return settings
 
 
-def open_engine(settings: Settings) -> Engine:
-    """The store's engine, with a bad URL or an unusable SQLite path reported before any command runs."""
+def _check_data_dir(data_dir: Path) -> None:
+    """Refuses a data directory that cannot be one, before anything tries to create it."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise click.ClickException(
+            f"--data-dir {data_dir} is a file; it wants a directory (created if missing)"
+        )
+
+
+def open_engine(*, database_url: str | None, data_dir: Path | None) -> Engine:
+    """The store's engine, with a bad URL or an unusable SQLite path reported before any command runs.
+
+    Finds the store without building Settings (see ``paperwire.store_location``), so that a command
+    which needs only the store starts without pydantic.
+    """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     from paperwire.db.session import make_engine
+    from paperwire.store_location import store_location
 
-    url = settings.db_url
+    url, folder = store_location(database_url=database_url, data_dir=data_dir)
+    _check_data_dir(folder)
     try:
         parsed = make_url(url)
     except ArgumentError:
