@@ -6,7 +6,13 @@ Syntax: words, ``"exact phrases"``, ``-word`` / ``-"phrase"`` exclusions, ``auth
 ``paperwire.claims.compare``) and ``sort:claim`` (the strongest claimed factor first) (several ``cat:``
 are OR-ed, everything else is AND-ed). A query that is an arXiv id in any
 spelling (``2401.01234v2``, ``arXiv:...``, an abs or pdf URL) is marked so search can go straight to it.
-Unknown ``name:value`` tokens are kept as plain words, so "ratio 3:1" still searches.
+Unknown ``name:value`` tokens are kept as plain words, so "ratio 3:1" still searches, and a minus before
+a number is its sign (``-0.74``), not an exclusion.
+
+A query of more than ``PROSE_WORDS`` words is prose (a pasted abstract, a paragraph describing what one
+looks for), where quotation marks and dashes are punctuation: its quoted passages and ``-words`` stay
+plain words, and a filter name with nothing after it (``Design: ...``) is a word. Filters with a value
+still apply. Read as syntax, an abstract's scare quotes would demand papers containing those exact words.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from paperwire.papers.ids import InvalidArxivId, normalize_arxiv_id
 TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S*))')
 FILTERS = {"author", "cat", "has", "after", "before", "year", "claim", "sort"}
 TITLE_WORD = re.compile(r"\w+")
+PROSE_WORDS = 30
+NUMBER = re.compile(r"[\d.,]")
 
 
 class QueryError(ValueError):
@@ -129,20 +137,21 @@ def parse_query(raw: str) -> ParsedQuery:
         pass
     else:
         return parsed
+    prose = len(stripped.split()) > PROSE_WORDS
     for match in TOKEN.finditer(stripped):
         negate, name, quoted, bare = match.groups()
         value = (quoted if quoted is not None else bare or "").strip()
         name_l = name.lower() if name else None
-        if name_l in FILTERS and not negate:
+        if name_l in FILTERS and not negate and (value or not prose):
             _apply_filter(parsed, name_l, value)
             continue
-        if name and name_l not in FILTERS:
+        if name and (name_l not in FILTERS or not value):
             value = f"{name}:{value}" if quoted is None else f"{name} {value}"
         if not value:
             continue
-        if negate:
+        if negate and not prose and not NUMBER.match(value):
             parsed.excluded.append(value)
-        elif quoted is not None and " " in value:
+        elif quoted is not None and " " in value and not prose:
             parsed.phrases.append(value)
         else:
             parsed.terms.append(value)

@@ -75,3 +75,28 @@ def test_title_key_ignores_case_and_punctuation() -> None:
         "eva01 unified native 3d understanding"
     )
     assert title_key("A") != title_key("B")
+
+
+def test_a_minus_before_a_number_is_its_sign() -> None:
+    q = parse_query("correlation r = -0.74 -survey")
+    assert q.excluded == ["survey"]
+    assert "0.74" in q.terms
+
+
+def test_prose_reads_quotes_and_dashes_as_punctuation() -> None:
+    paragraph = (
+        'Global mood during the last three weeks of the diet was significantly better in the "vegetarian" '
+        'than in the "mixed diet" group, a difference of -7.04 points -- DESIGN: a trial of 40 women who '
+        "followed each diet for six weeks. year:2019"
+    )
+    q = parse_query(paragraph)
+    assert not q.phrases and not q.excluded
+    assert "mixed" in q.text and "diet" in q.text
+    assert "DESIGN:" in q.terms
+    assert (q.after, q.before) == (dt.date(2019, 1, 1), dt.date(2019, 12, 31))
+
+
+def test_a_short_query_keeps_its_syntax() -> None:
+    q = parse_query('papers like "Dynamic Storage Allocation" for garbage collectors -survey')
+    assert q.phrases == ["Dynamic Storage Allocation"]
+    assert q.excluded == ["survey"]
