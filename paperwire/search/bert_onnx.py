@@ -49,12 +49,14 @@ class _Graph:
 
     def op(self, op_type: str, *inputs: str, hint: str = "", **attributes: Any) -> str:
         out = self._name(hint or op_type.lower())
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attributes))
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], name=out, **attributes))
         return out
 
     def linear(self, x: str, prefix: str) -> str:
         """A torch Linear: x @ W.T + b, with W stored transposed so quantisation sees a MatMul weight."""
-        product = self.op("MatMul", x, self.weight(f"{prefix}.weight", transpose=True))
+        product = self.op(
+            "MatMul", x, self.weight(f"{prefix}.weight", transpose=True), hint=f"{prefix}.matmul"
+        )
         return self.op("Add", product, self.weight(f"{prefix}.bias"))
 
     def layer_norm(self, x: str, prefix: str, eps: float) -> str:

