@@ -136,7 +136,9 @@ def scratch_service(
 def run_queries(
     service: SearchService, collection: BeirCollection, mode: str
 ) -> tuple[dict[str, list[str]], str]:
-    """Each judged query's top ``DEPTH`` BEIR ids, and the mode that actually answered."""
+    """Each judged query's top ``DEPTH`` BEIR ids, and the mode that actually answered. A document with the
+    query's own id is left out, as BEIR's evaluation does: where queries are documents of the corpus
+    (ArguAna, Quora), the query would otherwise find itself first."""
     back = {synthetic_id(n): doc_id for n, (doc_id, _, _) in enumerate(collection.documents)}
     runs: dict[str, list[str]] = {}
     used = mode
@@ -147,7 +149,7 @@ def run_queries(
             runs[qid] = []  # a claim that reads as a bad filter scores zero rather than stopping the run
             continue
         used = result.mode
-        runs[qid] = [back[hit.arxiv_id] for hit in result.hits if hit.arxiv_id in back]
+        runs[qid] = [back[hit.arxiv_id] for hit in result.hits if back.get(hit.arxiv_id, qid) != qid]
     return runs, used
 
 

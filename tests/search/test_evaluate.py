@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -67,3 +68,21 @@ def test_bad_collections_are_reported_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "corpus.jsonl").write_text('{"_id": "2", "title": "t", "text": "x"}\nnot json\n')
     with pytest.raises(BeirError, match=r"corpus.jsonl:2: not JSON"):
         load_beir(tmp_path, "test")
+
+
+def test_a_query_that_is_a_document_does_not_find_itself(tmp_path: Path, onnx_settings: Settings) -> None:
+    """As in ArguAna, where each query is an argument of the corpus: BEIR leaves the query's own id out."""
+    (tmp_path / "qrels").mkdir()
+    argument = "Capital gains taxes should be abolished because they discourage long term investment."
+    (tmp_path / "corpus.jsonl").write_text(
+        json.dumps({"_id": "a1", "title": "", "text": argument})
+        + "\n"
+        + json.dumps({"_id": "a2", "title": "", "text": "Taxes on capital gains fund public investment."})
+        + "\n"
+        + json.dumps({"_id": "a3", "title": "", "text": "Stock options vest over four years."})
+        + "\n"
+    )
+    (tmp_path / "queries.jsonl").write_text(json.dumps({"_id": "a1", "text": argument}) + "\n")
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\na1\ta2\t1\n")
+    results = evaluate(onnx_settings, load_beir(tmp_path, "test"), ["keyword"], embedder=None)
+    assert results["keyword"]["mrr@10"] == 1.0  # a2 first: a1 itself, the best match, is not counted
