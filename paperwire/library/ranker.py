@@ -10,7 +10,7 @@ matrix-vector product over the candidates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -147,16 +147,7 @@ def without_authors(features: Features) -> Features:
     mask[features.n_text : features.n_text + features.n_authors] = 0
     matrix = sp.csr_matrix(features.matrix @ sp.diags(mask), dtype=np.float32)
     matrix.eliminate_zeros()
-    return Features(
-        matrix=matrix,
-        text=features.text,
-        terms=features.terms,
-        author_names=features.author_names,
-        n_text=features.n_text,
-        n_authors=features.n_authors,
-        embeddings=features.embeddings,
-        row_of=features.row_of,
-    )
+    return replace(features, matrix=matrix, unit=None)
 
 
 @dataclass
