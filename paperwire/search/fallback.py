@@ -2,7 +2,8 @@
 
 A store without a search index (only the bundled sample, ``paperwire index`` not run yet) still gets
 working search pages from it. It applies ``claim:`` filters and ``sort:claim`` (through the claims
-store), skips the operators it cannot honour (``author:``, ``cat:``, ``-exclusions``) and is slow on big stores: ``paperwire index`` makes the real service answer.
+store), skips the operators it cannot honour (``author:``, ``cat:``, ``-exclusions``) and is slow on big stores: ``paperwire index`` makes the real service answer. It reads the query with the service's
+``parse_query``, so a filter with an unusable value is the same one-line ``QueryError``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import time
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from paperwire.claims.compare import parse_claim_filter
 from paperwire.claims.store import CLAIM_SORT_DEPTH, claimed_factor, claims_for, matching_ids
 from paperwire.db.models import Paper
+from paperwire.search.query import parse_query
 from paperwire.search.service import SearchHit, SearchResults
 
 TERM = re.compile(r'-?"[^"]+"|\S+')
@@ -70,7 +71,8 @@ class KeywordFallback:
     ) -> SearchResults:
         started = time.perf_counter()
         terms = _terms(query)
-        claims = [parse_claim_filter(t[6:]) for t in query.split() if t.lower().startswith("claim:")]
+        parsed = parse_query(query)  # claim: and sort:claim read as the service reads them
+        claims = parsed.claims
         if not terms and not claims:
             return SearchResults([], 0, "keyword", query, 0.0)
         conditions = [
@@ -86,7 +88,7 @@ class KeywordFallback:
                 .where(and_(*conditions))
                 .order_by(Paper.published.desc(), Paper.arxiv_id.desc())
             )
-            if "sort:claim" in query.lower().split():  # as the service: its newest matches by strongest claim
+            if parsed.sort_by_claim:  # as the service: its newest matches by strongest claim
                 rows = list(db.execute(newest.limit(CLAIM_SORT_DEPTH)).all())
                 found = claims_for(db, [row[0] for row in rows])
                 rows.sort(key=lambda row: -claimed_factor(found.get(row[0], []), claims))
