@@ -121,6 +121,18 @@ def export(data_dir: Path) -> ModelFiles:
         ) from exc
     source_sha = verify_weights(src)
     directory = models_dir(data_dir)
+    try:
+        _write_export(src, directory, source_sha)
+    except OSError as exc:  # a read-only or full data directory: semantic search says why, keyword goes on
+        raise ModelUnavailable(f"cannot write the ONNX export to {directory}: {exc.strerror or exc}") from exc
+    files = existing_files(data_dir)
+    if files is None:
+        raise ModelUnavailable(f"the ONNX export in {directory} did not complete")
+    return files
+
+
+def _write_export(src: Path, directory: Path, source_sha: str) -> None:
+    """The three files, then the manifest last, each moved into place whole: a crash leaves no half export."""
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".export-") as tmp:
         work = Path(tmp)
@@ -144,10 +156,6 @@ def export(data_dir: Path) -> ModelFiles:
         tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
         fsync_path(tmp_manifest)
         tmp_manifest.replace(directory / MANIFEST_FILE)
-    files = existing_files(data_dir)
-    if files is None:
-        raise ModelUnavailable(f"the ONNX export in {directory} did not complete")
-    return files
 
 
 def _quantize(fp32: Path, int8: Path) -> None:

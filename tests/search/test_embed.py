@@ -119,6 +119,15 @@ def test_an_export_made_with_another_int8_recipe_is_redone(onnx_settings: Settin
     assert len(kept) == 6  # one feed-forward output per layer stays fp32
 
 
+def test_an_export_that_cannot_be_written_is_a_one_line_model_error(tmp_path: Path) -> None:
+    """As on a read-only data directory that still holds an export made the old way (root ignores modes)."""
+    (tmp_path / "models").write_text("not a directory")
+    with pytest.raises(
+        ModelUnavailable, match=r"^cannot write the ONNX export to .*models/all-MiniLM-L6-v2: "
+    ):
+        model_export.ensure_model(tmp_path)
+
+
 def test_load_embedder_is_cached_per_process(onnx_settings: Settings, embedder: Embedder) -> None:
     assert load_embedder(onnx_settings, device="cpu") is embedder
     with pytest.raises(ValueError, match="unknown embedding device"):
