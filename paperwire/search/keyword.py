@@ -378,6 +378,18 @@ class KeywordIndex:
             return set(paper_ids)
         return set(self.scores(replace(parsed, terms=[]), paper_ids))
 
+    def has_any_word(self, words: Sequence[str]) -> bool:
+        """Whether any paper has one of ``words`` in its title, abstract or authors: a term lookup per
+        analysed word and field instead of a search (~4 ms at 1M papers). A word only a replaced paper
+        had may count until its segment is merged away, which errs on the side of answering."""
+        searcher = self.searcher()
+        text = " ".join(words)
+        return any(
+            searcher.doc_freq(name, token) > 0
+            for name, analyzer, _ in self._ranked_fields
+            for token in set(analyzer.analyze(text))
+        )
+
     def contains(self, phrase: str) -> bool:
         """Whether any paper has ``phrase`` (a word or an exact phrase) in its title, abstract or authors."""
         query = self.match_query([phrase])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -40,6 +40,9 @@ T = TypeVar("T")
 MODES = ("hybrid", "keyword", "semantic")
 MAX_LIMIT = 1000
 FILTER_DEPTHS = (4, 16, 64)  # how much deeper semantic search looks when filters drop its candidates
+# Hybrid's semantic half stops sooner: its keyword half already finds the papers that pass the filters (and
+# scores them semantically), and the 64x round cost 50-60 ms of a 1M-paper search (docs/benchmarks.md).
+HYBRID_FILTER_DEPTHS = (4, 16)
 QUERY_VECTORS = 1024  # query embeddings kept (1.5 kB each): the next page or another filter reuses one
 # A query none of whose words is in any paper answers nothing when its best semantic score is below this.
 # Real queries always shared a word with the store (every SciFact and NFCorpus query, every arXiv title
@@ -328,9 +331,15 @@ class SearchService:
         query = self._query_vector(embedder, parsed.text)
         depth = max(self.settings.search_candidates, wanted)
         scored = self._semantic_scores(dict(self._filtered_neighbours(parsed, vectors, query, depth)), query)
-        if _far(scored) and not self.keyword.search(parsed, limit=1, count=False).ids:
+        if _far(scored) and not self._has_keyword_match(parsed):
             return []
         return sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:wanted]
+
+    def _has_keyword_match(self, parsed: ParsedQuery) -> bool:
+        """Whether keyword search would find anything: for plain words, whether any paper has one."""
+        if parsed.has_filters or parsed.phrases:
+            return bool(self.keyword.search(parsed, limit=1, count=False).ids)
+        return self.keyword.has_any_word(parsed.terms)
 
     def _neighbours(
         self, parsed: ParsedQuery, vectors: VectorIndex, embedder: Embedder, wanted: int
@@ -339,22 +348,32 @@ class SearchService:
         BM25 (those that match the words). BM25 is asked for every neighbour, since which of them the
         keyword half also finds is not known yet; a paper's BM25 does not depend on what else is asked."""
         query = self._query_vector(embedder, parsed.text)
-        near = self._filtered_neighbours(parsed, vectors, query, wanted)
+        near = self._filtered_neighbours(parsed, vectors, query, wanted, HYBRID_FILTER_DEPTHS)
         return query, near, self.keyword.scores(parsed, [pid for pid, _ in near])
 
     def _filtered_neighbours(
-        self, parsed: ParsedQuery, vectors: VectorIndex, query: np.ndarray, wanted: int
+        self,
+        parsed: ParsedQuery,
+        vectors: VectorIndex,
+        query: np.ndarray,
+        wanted: int,
+        depths: Sequence[int] = FILTER_DEPTHS,
     ) -> list[tuple[int, float]]:
+        """The ``wanted`` nearest neighbours that pass the query's filters, looking ``depths`` times deeper
+        in turn while too few do; each round checks only the neighbours the previous ones had not."""
         if not (parsed.has_filters or parsed.phrases):
             return vectors.search(query, wanted)
-        found: list[tuple[int, float]] = []
-        for factor in FILTER_DEPTHS:
+        passes: dict[int, bool] = {}
+        kept: list[tuple[int, float]] = []
+        for factor in depths:
             depth = min(len(vectors), wanted * factor)
             found = vectors.search(query, depth)
-            allowed = self.keyword.matching(parsed, [pid for pid, _ in found])
-            kept = [(pid, score) for pid, score in found if pid in allowed]
+            unchecked = [pid for pid, _ in found if pid not in passes]
+            allowed = self.keyword.matching(parsed, unchecked)
+            passes.update((pid, pid in allowed) for pid in unchecked)
+            kept = [(pid, score) for pid, score in found if passes[pid]]
             if len(kept) >= wanted or depth >= len(vectors):
-                return kept[:wanted]
+                break
         return kept[:wanted]
 
     def _hybrid(

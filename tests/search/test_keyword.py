@@ -153,6 +153,30 @@ def test_upsert_replaces_a_paper(tmp_path: Path) -> None:
     assert index.search(parse_query("lattices"), limit=5).ids == [7]
 
 
+def test_whether_any_paper_has_a_word_agrees_with_search(tmp_path: Path) -> None:
+    index = KeywordIndex(tmp_path / "kw")
+    index.upsert(
+        [
+            IndexedPaper(1, "2401.00001", "Sparse attention", "We prune heads.", authors=("Ada Lovelace",)),
+            IndexedPaper(2, "2401.00002", "Graph lattices", "Replaced below."),
+        ]
+    )
+    index.upsert([IndexedPaper(2, "2401.00002", "Graph lattices", "Spectral methods.")])
+    cases = [
+        "attention",
+        "Pruning heads",
+        "lovelace",
+        "spectral",
+        "zzqxv qwrtplk",
+        "the of and",
+        "zzqxv graphs",
+    ]
+    for words in cases:
+        found = bool(index.search(parse_query(words), limit=1).ids)
+        assert index.has_any_word(parse_query(words).terms) is found, words
+    assert index.has_any_word(["pruned"]) and not index.has_any_word(["zzqxv", "the"])
+
+
 @pytest.mark.parametrize("query", ['""', "-", "the of and", "- -"])
 def test_queries_with_nothing_searchable_return_nothing(sample_store: Store, query: str) -> None:
     assert service(sample_store).search(query, mode="keyword").hits == []

