@@ -52,13 +52,13 @@ def _hit_json(hit: SearchHit, titles: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str]) -> None:
+def _print_hits(title: str, hits: list[SearchHit], titles: dict[int, str], *, first: int = 1) -> None:
     table = Table(title=Text(title))
     table.add_column("#", justify="right")
     table.add_column("arXiv")
     table.add_column("score", justify="right")
     table.add_column("Title")
-    for rank, hit in enumerate(hits, 1):
+    for rank, hit in enumerate(hits, first):
         # Text, not a markup string: a title may contain Rich markup such as "[/x]".
         table.add_row(str(rank), Text(hit.arxiv_id), f"{hit.score:.3f}", Text(titles.get(hit.paper_id, "")))
     Console().print(table)
@@ -178,12 +178,23 @@ def search_command(
     if not result.total:
         click.echo(f"No papers match {text!r} ({result.mode}, {result.took_ms:.0f} ms)")
         return
-    shown = len(result.hits)
     _print_hits(
-        f"{shown} {'result' if shown == 1 else 'results'} ({result.mode}, {result.took_ms:.0f} ms)",
+        f"{_which(result.total, offset, len(result.hits))} ({result.mode}, {result.took_ms:.0f} ms)",
         result.hits,
         titles,
+        first=offset + 1,
     )
+
+
+def _which(total: int, offset: int, shown: int) -> str:
+    """The heading's count: all the results ("12 results"), or which of them this page shows
+    ("21-40 of 183 results"), so that a page of 20 never reads as if 20 were all there are."""
+    counted = f"{total} {'result' if total == 1 else 'results'}"
+    if shown == total:
+        return counted
+    if not shown:
+        return f"none past {offset} of {counted}"
+    return f"{offset + 1}-{offset + shown} of {counted}"
 
 
 @click.command("similar")

@@ -53,6 +53,14 @@ def test_index_search_and_similar(
     words = papers[0][1].split()[:4]
     result = run(data, "search", *words, "--limit", "2")  # several words without quotes: one query
     assert result.exit_code == 0 and papers[0][0] in result.output
+    total = json.loads(run(data, "search", *words, "--json").output)["total"]
+    assert total > 3
+    assert f"1-2 of {total} results (hybrid" in result.output
+    third = run(data, "search", *words, "--limit", "1", "--offset", "2").output
+    assert f"3-3 of {total} results" in third and "│ 3 │" in third and "│ 1 │" not in third
+    assert (
+        f"none past {total} of {total} results" in run(data, "search", *words, "--offset", str(total)).output
+    )
 
     result = run(data, "similar", papers[0][0], "--json")
     assert result.exit_code == 0, result.output
