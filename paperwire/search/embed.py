@@ -9,6 +9,7 @@ Both return L2-normalised float32 rows, so a dot product is the cosine similarit
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import re
@@ -46,6 +47,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 MAX_TOKENS = 256  # what the model was trained with (sentence_bert_config.json); the tokenizer file says 128
 _SPACE = re.compile(r"\s+")
+log = logging.getLogger(__name__)
 
 Matrix = npt.NDArray[np.float32]
 
@@ -343,5 +345,13 @@ def _load(settings: Settings, device: str) -> Embedder:
         except ImportError as exc:
             raise ModelUnavailable(f"the CUDA embedding path needs torch and transformers: {exc}") from exc
     files = ensure_model(settings.data_dir)
-    model = files.int8 if settings.embed_precision == "int8" else files.fp32
-    return OnnxEmbedder(model, files.tokenizer, threads=settings.embed_threads)
+    if settings.embed_precision == "int8":
+        try:
+            embedder = OnnxEmbedder(files.int8, files.tokenizer, threads=settings.embed_threads)
+            embedder.encode_query("warm up")
+            return embedder
+        except Exception as exc:  # onnxruntime's errors derive from Exception only
+            # The int8 graph's block-wise layers (MatMulNBits, 8 bits) need a CPU kernel that an
+            # onnxruntime build may lack; fp32 gives the same ranking, only slower.
+            log.warning("the int8 model does not run here (%s); embedding in fp32", str(exc).splitlines()[0])
+    return OnnxEmbedder(files.fp32, files.tokenizer, threads=settings.embed_threads)

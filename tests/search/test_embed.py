@@ -197,3 +197,23 @@ def test_model_export_without_the_model_is_a_one_line_error(
     assert result.exit_code == 1
     assert result.output.startswith("Error: the embedding model files are missing")
     assert "Traceback" not in result.output
+
+
+def test_an_int8_graph_this_onnxruntime_cannot_run_falls_back_to_fp32(
+    onnx_settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As on a CPU or onnxruntime build without an 8-bit MatMulNBits kernel: fp32, said in the log."""
+    shutil.copytree(onnx_settings.data_dir / "models", tmp_path / "models")
+    files = model_export.ensure_model(tmp_path)
+    graph = onnx.load(str(files.int8))
+    for node in graph.graph.node:
+        if node.op_type == "MatMulNBits":
+            node.domain = "com.example.nowhere"  # an op no onnxruntime has a kernel for
+    graph.opset_import.append(onnx.helper.make_opsetid("com.example.nowhere", 1))
+    onnx.save_model(graph, str(files.int8))
+    settings = onnx_settings.model_copy(update={"data_dir": tmp_path})
+    with caplog.at_level("WARNING", logger="paperwire.search.embed"):
+        embedder = load_embedder(settings, device="cpu")
+    assert "fp32" in embedder.name and "does not run here" in caplog.text
+    expected = OnnxEmbedder(files.fp32, files.tokenizer).encode_query("sparse attention")
+    np.testing.assert_allclose(embedder.encode_query("sparse attention"), expected, atol=1e-6)
