@@ -374,7 +374,7 @@ class KeywordIndex:
 
     def matching(self, parsed: ParsedQuery, paper_ids: Sequence[int]) -> set[int]:
         """Which of ``paper_ids`` pass the query's filters and phrases (its other words need not match)."""
-        if not (parsed.has_filters or parsed.phrases):
+        if not parsed.restricts:
             return set(paper_ids)
         return set(self.scores(replace(parsed, terms=[]), paper_ids))
 

@@ -70,6 +70,11 @@ class ParsedQuery:
         )
 
     @property
+    def restricts(self) -> bool:
+        """Whether some papers cannot match whatever their words: a filter, or a (required) phrase."""
+        return self.has_filters or bool(self.phrases)
+
+    @property
     def is_empty(self) -> bool:
         return not (self.text or self.has_filters or self.arxiv_id)
 

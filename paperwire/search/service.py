@@ -337,7 +337,7 @@ class SearchService:
 
     def _has_keyword_match(self, parsed: ParsedQuery) -> bool:
         """Whether keyword search would find anything: for plain words, whether any paper has one."""
-        if parsed.has_filters or parsed.phrases:
+        if parsed.restricts:
             return bool(self.keyword.search(parsed, limit=1, count=False).ids)
         return self.keyword.has_any_word(parsed.terms)
 
@@ -361,7 +361,7 @@ class SearchService:
     ) -> list[tuple[int, float]]:
         """The ``wanted`` nearest neighbours that pass the query's filters, looking ``depths`` times deeper
         in turn while too few do; each round checks only the neighbours the previous ones had not."""
-        if not (parsed.has_filters or parsed.phrases):
+        if not parsed.restricts:
             return vectors.search(query, wanted)
         passes: dict[int, bool] = {}
         kept: list[tuple[int, float]] = []
